@@ -1,0 +1,39 @@
+#include "base/logger.h"
+
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+
+namespace nats {
+
+TEST(Logger, LineHasPidTimeAndLabelLikeNatsServer) {
+  std::string line = format_log_line(42, true, LogLevel::kNotice, "Server is ready", wall_nanos());
+  // [42] 2026/11/23 06:43:22.123456 [INF] Server is ready
+  ASSERT_GE(line.size(), 5u);
+  EXPECT_EQ(line.substr(0, 5), "[42] ");
+  EXPECT_EQ(line[9], '/');
+  EXPECT_EQ(line[12], '/');
+  EXPECT_EQ(line[24], '.');
+  EXPECT_EQ(line.substr(31), "[INF] Server is ready\n");
+}
+
+TEST(Logger, NoTimeWhenLogtimeOff) {
+  EXPECT_EQ(format_log_line(7, false, LogLevel::kTrace, "x", 0), "[7] [TRC] x\n");
+  EXPECT_EQ(format_log_line(7, false, LogLevel::kError, "e", 0), "[7] [ERR] e\n");
+}
+
+TEST(Clock, GoDurationMatchesGoFormatting) {
+  EXPECT_EQ(go_duration(0), "0s");
+  EXPECT_EQ(go_duration(1'500'000'000), "1.5s");
+  EXPECT_EQ(go_duration(120'000'000'000), "2m0s");
+  EXPECT_EQ(go_duration(3'723'000'000'000), "1h2m3s");
+  EXPECT_EQ(go_duration(250'000'000), "250ms");
+  EXPECT_EQ(go_duration(1'500), "1.5µs");
+}
+
+TEST(Clock, Rfc3339TrimsTrailingZeros) {
+  EXPECT_EQ(rfc3339_utc(1'700'000'000'500'000'000), "2023-11-14T22:13:20.5Z");
+  EXPECT_EQ(rfc3339_utc(1'700'000'000'000'000'000), "2023-11-14T22:13:20Z");
+}
+
+}  // namespace nats
