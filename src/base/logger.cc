@@ -12,12 +12,18 @@ namespace nats {
 namespace {
 const char* level_label(LogLevel l) {
   switch (l) {
-    case LogLevel::kFatal: return "[FTL] ";
-    case LogLevel::kError: return "[ERR] ";
-    case LogLevel::kWarn: return "[WRN] ";
-    case LogLevel::kNotice: return "[INF] ";
-    case LogLevel::kDebug: return "[DBG] ";
-    case LogLevel::kTrace: return "[TRC] ";
+    case LogLevel::kFatal:
+      return "[FTL] ";
+    case LogLevel::kError:
+      return "[ERR] ";
+    case LogLevel::kWarn:
+      return "[WRN] ";
+    case LogLevel::kNotice:
+      return "[INF] ";
+    case LogLevel::kDebug:
+      return "[DBG] ";
+    case LogLevel::kTrace:
+      return "[TRC] ";
   }
   return "[INF] ";
 }

@@ -14,7 +14,7 @@ TEST(Logger, LineHasPidTimeAndLabelLikeNatsServer) {
   EXPECT_EQ(line[9], '/');
   EXPECT_EQ(line[12], '/');
   EXPECT_EQ(line[24], '.');
-  EXPECT_EQ(line.substr(31), "[INF] Server is ready\n");
+  EXPECT_EQ(line.substr(32), "[INF] Server is ready\n");
 }
 
 TEST(Logger, NoTimeWhenLogtimeOff) {

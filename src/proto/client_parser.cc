@@ -1,0 +1,73 @@
+#include "proto/client_parser.h"
+
+namespace nats::proto {
+
+size_t split_fields(std::string_view line, std::string_view* fields, size_t max_fields) {
+  size_t n = 0;
+  size_t i = 0;
+  const size_t len = line.size();
+  while (i < len) {
+    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
+      ++i;
+    if (i == len) break;
+    size_t start = i;
+    while (i < len && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' && line[i] != '\n') ++i;
+    if (n == max_fields) return max_fields + 1;
+    fields[n++] = line.substr(start, i - start);
+  }
+  return n;
+}
+
+int64_t parse_size(std::string_view s) {
+  // nats-server accepts at most 9 digits (999,999,999); anything longer is "bad size".
+  constexpr size_t kMaxSizeDigits = 9;
+  if (s.empty() || s.size() > kMaxSizeDigits) return -1;
+  int64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::string parse_pub_args(std::string_view line, bool with_headers, PubArgs& args) {
+  std::string_view f[5];
+  size_t n = split_fields(line, f, 4);
+  args.reply = {};
+  if (!with_headers) {
+    args.header_len = -1;
+    if (n == 2) {
+      args.subject = f[0];
+      args.total_len = parse_size(f[1]);
+    } else if (n == 3) {
+      args.subject = f[0];
+      args.reply = f[1];
+      args.total_len = parse_size(f[2]);
+    } else {
+      return "processPub Parse Error: '" + std::string(line) + "'";
+    }
+    if (args.total_len < 0) return "processPub Bad or Missing Size: '" + std::string(line) + "'";
+    return {};
+  }
+  if (n == 3) {
+    args.subject = f[0];
+    args.header_len = parse_size(f[1]);
+    args.total_len = parse_size(f[2]);
+  } else if (n == 4) {
+    args.subject = f[0];
+    args.reply = f[1];
+    args.header_len = parse_size(f[2]);
+    args.total_len = parse_size(f[3]);
+  } else {
+    return "processHeaderPub Parse Error: '" + std::string(line) + "'";
+  }
+  if (args.header_len < 0)
+    return "processHeaderPub Bad or Missing Header Size: '" + std::string(line) + "'";
+  if (args.total_len < 0)
+    return "processHeaderPub Bad or Missing Total Size: '" + std::string(line) + "'";
+  if (args.header_len > args.total_len)
+    return "processHeaderPub Header Size larger then TotalSize: '" + std::string(line) + "'";
+  return {};
+}
+
+}  // namespace nats::proto
