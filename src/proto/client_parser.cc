@@ -36,31 +36,35 @@ std::string parse_pub_args(std::string_view line, bool with_headers, PubArgs& ar
   args.reply = {};
   if (!with_headers) {
     args.header_len = -1;
+    args.header_len_text = {};
     if (n == 2) {
       args.subject = f[0];
-      args.total_len = parse_size(f[1]);
+      args.total_len_text = f[1];
     } else if (n == 3) {
       args.subject = f[0];
       args.reply = f[1];
-      args.total_len = parse_size(f[2]);
+      args.total_len_text = f[2];
     } else {
       return "processPub Parse Error: '" + std::string(line) + "'";
     }
+    args.total_len = parse_size(args.total_len_text);
     if (args.total_len < 0) return "processPub Bad or Missing Size: '" + std::string(line) + "'";
     return {};
   }
   if (n == 3) {
     args.subject = f[0];
-    args.header_len = parse_size(f[1]);
-    args.total_len = parse_size(f[2]);
+    args.header_len_text = f[1];
+    args.total_len_text = f[2];
   } else if (n == 4) {
     args.subject = f[0];
     args.reply = f[1];
-    args.header_len = parse_size(f[2]);
-    args.total_len = parse_size(f[3]);
+    args.header_len_text = f[2];
+    args.total_len_text = f[3];
   } else {
     return "processHeaderPub Parse Error: '" + std::string(line) + "'";
   }
+  args.header_len = parse_size(args.header_len_text);
+  args.total_len = parse_size(args.total_len_text);
   if (args.header_len < 0)
     return "processHeaderPub Bad or Missing Header Size: '" + std::string(line) + "'";
   if (args.total_len < 0)

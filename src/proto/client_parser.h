@@ -28,6 +28,10 @@ struct PubArgs {
   std::string_view reply;   // empty when absent
   int64_t header_len = -1;  // -1 for PUB; header block length for HPUB
   int64_t total_len = 0;    // payload length for PUB; headers + payload for HPUB
+  // The sizes exactly as the publisher wrote them ("005" stays "005"): nats-server copies
+  // them into the MSG lines it delivers, and so do we.
+  std::string_view header_len_text;
+  std::string_view total_len_text;
   bool has_headers() const { return header_len >= 0; }
 };
 

@@ -54,14 +54,22 @@ bool ClientParser::dispatch_arg(State s, std::string_view arg, Handler& h, Parse
 }
 
 inline void ClientParser::own_pub_args() {
-  const size_t reply_off = pub_.subject.size() + 1;
   std::string owned;
-  owned.reserve(reply_off + pub_.reply.size());
-  owned.append(pub_.subject).push_back(' ');
-  owned.append(pub_.reply);
+  owned.reserve(pub_.subject.size() + pub_.reply.size() + pub_.header_len_text.size() +
+                pub_.total_len_text.size());
+  owned.append(pub_.subject).append(pub_.reply).append(pub_.header_len_text).append(
+      pub_.total_len_text);
   pub_line_.swap(owned);
-  pub_.subject = std::string_view(pub_line_).substr(0, pub_.subject.size());
-  pub_.reply = std::string_view(pub_line_).substr(reply_off, pub_.reply.size());
+  std::string_view all(pub_line_);
+  size_t off = 0;
+  auto take = [&](std::string_view& field) {
+    field = all.substr(off, field.size());
+    off += field.size();
+  };
+  take(pub_.subject);
+  take(pub_.reply);
+  take(pub_.header_len_text);
+  take(pub_.total_len_text);
   pub_owned_ = true;
 }
 

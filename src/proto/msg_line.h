@@ -14,7 +14,7 @@ namespace nats::proto {
 // Upper bound of the line length for the given parts, for reserving space.
 inline size_t msg_line_max_len(std::string_view subject, std::string_view sid,
                                std::string_view reply) {
-  return 5 + subject.size() + 1 + sid.size() + 1 + reply.size() + 1 + 20 + 1 + 20 + 2;
+  return 5 + subject.size() + 1 + sid.size() + 1 + reply.size() + 1 + 20 + 1 + 20 + 2;  // sizes <= 20 digits
 }
 
 // Appends the decimal form of v at out; returns the new end.
@@ -34,15 +34,13 @@ inline char* write_sv(char* out, std::string_view s) {
   return out + s.size();
 }
 
-// header_len < 0 writes MSG, otherwise HMSG. Returns the number of bytes written.
+// Writes MSG when header_size is empty, HMSG otherwise. The sizes are passed as text because
+// nats-server repeats them exactly as the publisher wrote them. Returns the bytes written.
 inline size_t write_msg_line(char* out, std::string_view subject, std::string_view sid,
-                             std::string_view reply, int64_t header_len, int64_t total_len) {
+                             std::string_view reply, std::string_view header_size,
+                             std::string_view total_size) {
   char* p = out;
-  if (header_len >= 0) {
-    p = write_sv(p, "HMSG ");
-  } else {
-    p = write_sv(p, "MSG ");
-  }
+  p = write_sv(p, header_size.empty() ? std::string_view("MSG ") : std::string_view("HMSG "));
   p = write_sv(p, subject);
   *p++ = ' ';
   p = write_sv(p, sid);
@@ -51,11 +49,11 @@ inline size_t write_msg_line(char* out, std::string_view subject, std::string_vi
     p = write_sv(p, reply);
     *p++ = ' ';
   }
-  if (header_len >= 0) {
-    p = write_uint(p, uint64_t(header_len));
+  if (!header_size.empty()) {
+    p = write_sv(p, header_size);
     *p++ = ' ';
   }
-  p = write_uint(p, uint64_t(total_len));
+  p = write_sv(p, total_size);
   *p++ = '\r';
   *p++ = '\n';
   return size_t(p - out);

@@ -17,8 +17,9 @@ struct Subscription {
   std::string subject;
   std::string queue;  // empty: not a queue subscription
   std::string sid;
-  // Auto-unsubscribe: deliver at most max_msgs (0 = unlimited). `delivered` is bumped by
-  // whichever loop delivers, hence atomic.
+  // Auto-unsubscribe: deliver at most max_msgs (0 = unlimited). Both are written only under
+  // the owning connection's out_mu_ (deliveries from any loop take it); atomics so that
+  // monitoring and the queue-member choice may read them without it.
   std::atomic<uint64_t> max_msgs{0};
   std::atomic<uint64_t> delivered{0};
   std::atomic<bool> closed{false};  // set once removed; deliveries skip a closed subscription
