@@ -1,0 +1,717 @@
+#include "server/client_connection.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <nlohmann/json.hpp>
+
+#include "base/check.h"
+#include "base/clock.h"
+#include "base/logger.h"
+#include "proto/msg_line.h"
+#include "server/account.h"
+#include "server/server.h"
+#include "server/subject.h"
+
+namespace nats {
+
+namespace {
+constexpr size_t kMinReadBuffer = 512;        // bytes; idle connections stay small
+constexpr size_t kMaxReadBuffer = 64 * 1024;  // bytes
+constexpr int kShortReadsToShrink = 2;
+constexpr int kMaxReadsPerWakeup = 8;          // fairness between connections of a loop
+constexpr size_t kMaxMatchCacheEntries = 1024;
+constexpr size_t kInlinePayloadCopy = 8 * 1024;  // below this, line+payload go in one reserve
+constexpr int kMaxIovecs = 64;
+}  // namespace
+
+ClientConnection::ClientConnection(Server& server, net::EventLoop& loop,
+                                   asio::ip::tcp::socket socket, uint64_t cid)
+    : server_(server),
+      loop_(loop),
+      socket_(std::move(socket)),
+      cid_(cid),
+      account_(&server.global_account()),
+      parser_(server.opts().max_control_line),
+      rbuf_(new char[kMinReadBuffer]),
+      rcap_(kMinReadBuffer),
+      start_ns_(wall_nanos()),
+      queue_rand_(uint32_t(cid * 2654435761u) | 1u) {
+  std::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    ip_ = ep.address().to_string();
+    port_ = ep.port();
+  }
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  last_activity_ns_.store(start_ns_, std::memory_order_relaxed);
+}
+
+ClientConnection::~ClientConnection() = default;
+
+void ClientConnection::start() {
+  const Options& o = server_.opts();
+  auth_required_ = server_.auth_required();
+  const int64_t now = mono_nanos();
+  last_in_ns_ = now;
+  next_ping_ns_ = now + o.ping_interval.count();
+  if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
+  send_proto(server_.client_info_line(*this));
+  arm_read();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and parsing
+
+void ClientConnection::arm_read() {
+  socket_.async_wait(asio::socket_base::wait_read, [this](std::error_code ec) {
+    if (ec || closed_) return;
+    on_readable();
+  });
+}
+
+void ClientConnection::on_readable() {
+  const int fd = socket_.native_handle();
+  for (int reads = 0; reads < kMaxReadsPerWakeup; ++reads) {
+    ssize_t n = ::read(fd, rbuf_.get(), rcap_);
+    if (n > 0) {
+      last_in_ns_ = mono_nanos();
+      proto::ParseResult r = parser_.parse(rbuf_.get(), size_t(n), *this);
+      if (r.status != proto::ParseStatus::kOk) {
+        end_read_batch();
+        handle_parse_result(r);
+        return;
+      }
+      if (closed_) {
+        end_read_batch();
+        return;
+      }
+      // Adapt the read buffer to the traffic: double when a read fills it, halve after a few
+      // short reads, as nats-server does.
+      if (size_t(n) == rcap_) {
+        short_reads_ = 0;
+        if (rcap_ < kMaxReadBuffer) {
+          rcap_ *= 2;
+          rbuf_.reset(new char[rcap_]);
+        }
+        continue;  // probably more to read
+      }
+      if (size_t(n) < rcap_ / 2 && rcap_ > kMinReadBuffer && ++short_reads_ > kShortReadsToShrink) {
+        rcap_ /= 2;
+        rbuf_.reset(new char[rcap_]);
+        short_reads_ = 0;
+      }
+      break;  // the socket is drained
+    }
+    if (n == 0) {
+      end_read_batch();
+      close(ClosedState::kClientClosed);
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    end_read_batch();
+    close(ClosedState::kReadError);
+    return;
+  }
+  end_read_batch();
+  arm_read();
+}
+
+void ClientConnection::end_read_batch() {
+  if (batch_in_msgs_ > 0) {
+    in_msgs_.fetch_add(batch_in_msgs_, std::memory_order_relaxed);
+    in_bytes_.fetch_add(batch_in_bytes_, std::memory_order_relaxed);
+    server_.stats().in_msgs.fetch_add(batch_in_msgs_, std::memory_order_relaxed);
+    server_.stats().in_bytes.fetch_add(batch_in_bytes_, std::memory_order_relaxed);
+    last_activity_ns_.store(wall_nanos(), std::memory_order_relaxed);
+    batch_in_msgs_ = batch_in_bytes_ = 0;
+  }
+  notify_touched();
+}
+
+void ClientConnection::notify_touched() {
+  for (ClientConnection* c : touched_) {
+    if (&c->loop_ == &loop_) {
+      loop_.defer_to_batch_end(c);
+    } else {
+      c->loop_.schedule(c);
+    }
+  }
+  touched_.clear();
+}
+
+void ClientConnection::handle_parse_result(const proto::ParseResult& r) {
+  switch (r.status) {
+    case proto::ParseStatus::kOk:
+    case proto::ParseStatus::kStopped:
+      return;
+    case proto::ParseStatus::kUnknownOp:
+      send_err("Unknown Protocol Operation");
+      log_error("{}:{} - cid:{} - Client parser ERROR", ip_, port_, cid_);
+      close(ClosedState::kProtocolViolation);
+      return;
+    case proto::ParseStatus::kMaxControlLine:
+      send_err("maximum control line exceeded");
+      close(ClosedState::kMaxControlLineExceeded);
+      return;
+    case proto::ParseStatus::kProtocolError:
+      log_error("{}:{} - cid:{} - {}", ip_, port_, cid_, r.error);
+      close(ClosedState::kProtocolViolation);
+      return;
+    case proto::ParseStatus::kAuthRequired:
+      log_error("{}:{} - cid:{} - authentication error", ip_, port_, cid_);
+      send_err("Authorization Violation");
+      close(ClosedState::kAuthenticationViolation);
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protocol operations
+
+bool ClientConnection::on_connect(std::string_view json) {
+  if (Logger::instance().trace_enabled())
+    log_trace("{}:{} - cid:{} - \"<<- [CONNECT {}]\"", ip_, port_, cid_, json);
+  if (!apply_connect_json(json)) {
+    log_error("{}:{} - cid:{} - invalid CONNECT", ip_, port_, cid_);
+    close(ClosedState::kProtocolViolation);
+    return false;
+  }
+  headers_.store(connect_.headers, std::memory_order_relaxed);
+  connect_received_ = true;
+  connect_deadline_ns_ = 0;
+
+  // Choosing an account in CONNECT was an old sandbox feature; nats-server now refuses it.
+  if ((auth_required_ && !server_.check_auth(connect_)) || !connect_.account.empty()) {
+    if (!connect_.user.empty())
+      log_error("{}:{} - cid:{} - authentication error - User \"{}\"", ip_, port_, cid_,
+                connect_.user);
+    else
+      log_error("{}:{} - cid:{} - authentication error", ip_, port_, cid_);
+    send_err("Authorization Violation");
+    close(ClosedState::kAuthenticationViolation);
+    return false;
+  }
+  if (connect_.protocol < 0 || connect_.protocol > 1) {
+    send_err("invalid client protocol");
+    close(ClosedState::kBadClientProtocolVersion);
+    return false;
+  }
+  if (connect_.no_responders && !connect_.headers) {
+    send_err("no responders requires headers support");
+    close(ClosedState::kNoRespondersRequiresHeaders);
+    return false;
+  }
+  if (connect_.verbose) send_ok();
+  return true;
+}
+
+bool ClientConnection::apply_connect_json(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  for (auto& [key, v] : j.items()) {
+    bool* flag = key == "verbose"         ? &connect_.verbose
+                 : key == "pedantic"      ? &connect_.pedantic
+                 : key == "tls_required"  ? &connect_.tls_required
+                 : key == "echo"          ? &connect_.echo
+                 : key == "headers"       ? &connect_.headers
+                 : key == "no_responders" ? &connect_.no_responders
+                                          : nullptr;
+    if (flag != nullptr) {
+      if (v.is_null()) continue;
+      if (!v.is_boolean()) return false;
+      *flag = v.get<bool>();
+      continue;
+    }
+    std::string* text = key == "auth_token" ? &connect_.auth_token
+                        : key == "user"     ? &connect_.user
+                        : key == "pass"     ? &connect_.pass
+                        : key == "name"     ? &connect_.name
+                        : key == "lang"     ? &connect_.lang
+                        : key == "version"  ? &connect_.version
+                        : key == "sig"      ? &connect_.sig
+                        : key == "jwt"      ? &connect_.jwt
+                        : key == "nkey"     ? &connect_.nkey
+                        : key == "account"  ? &connect_.account
+                                            : nullptr;
+    if (text != nullptr) {
+      if (v.is_null()) continue;
+      if (!v.is_string()) return false;
+      *text = v.get<std::string>();
+      continue;
+    }
+    if (key == "new_account") {
+      if (v.is_null()) continue;
+      if (!v.is_boolean()) return false;
+      if (v.get<bool>()) connect_.account = "*";
+      continue;
+    }
+    if (key == "protocol") {
+      if (v.is_null()) continue;
+      if (!v.is_number_integer()) return false;
+      connect_.protocol = v.get<int>();
+    }
+  }
+  return true;
+}
+
+bool ClientConnection::on_pub(const proto::PubArgs& a) {
+  if (a.has_headers() && !connect_.headers) {
+    log_error("{}:{} - cid:{} - message headers not supported", ip_, port_, cid_);
+    close(ClosedState::kProtocolViolation);
+    return false;
+  }
+  const int64_t max_payload = server_.opts().max_payload;
+  if (max_payload > 0 && a.total_len > max_payload) {
+    log_error("{}:{} - cid:{} - maximum payload exceeded: {} vs {}", ip_, port_, cid_,
+              a.total_len, max_payload);
+    send_err("Maximum Payload Violation");
+    close(ClosedState::kMaxPayloadExceeded);
+    return false;
+  }
+  if (connect_.pedantic && !is_valid_literal_subject(a.subject)) send_err("Invalid Publish Subject");
+  return true;
+}
+
+bool ClientConnection::on_msg(const proto::PubArgs& a, std::string_view msg) {
+  if (Logger::instance().trace_enabled()) {
+    log_trace("{}:{} - cid:{} - \"<<- [{} {}{}{} {}]\"", ip_, port_, cid_,
+              a.has_headers() ? "HPUB" : "PUB", a.subject, a.reply.empty() ? "" : " ", a.reply,
+              a.total_len);
+  }
+  process_pub(a, msg);
+  return !closed_;
+}
+
+void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg) {
+  ++batch_in_msgs_;
+  batch_in_bytes_ += msg.size();
+  if (connect_.verbose) send_ok();
+
+  // Per-connection cache of match results, dropped whenever the sublist changes.
+  Sublist& sl = account_->sublist();
+  const uint64_t gen = sl.generation();
+  if (gen != match_cache_gen_) {
+    match_cache_.clear();
+    match_cache_gen_ = gen;
+  }
+  const SublistResult* r;
+  if (auto it = match_cache_.find(a.subject); it != match_cache_.end()) {
+    r = &it->second->result;
+  } else {
+    sl.match(a.subject, scratch_result_);
+    r = &scratch_result_;
+    if (!scratch_result_.empty()) {
+      if (match_cache_.size() >= kMaxMatchCacheEntries) match_cache_.clear();
+      auto entry = std::make_unique<CachedResult>();
+      entry->result = scratch_result_;
+      r = &entry->result;
+      match_cache_.emplace(std::string(a.subject), std::move(entry));
+    }
+  }
+
+  bool delivered = false;
+  for (Subscription* s : r->psubs) {
+    ClientConnection* c = s->client;
+    if (c == nullptr || (c == this && !connect_.echo)) continue;
+    c->deliver(s, a, msg, *this);
+    delivered = true;
+  }
+  for (const auto& group : r->qsubs) {
+    if (group.empty()) continue;
+    // xorshift32: a cheap, per-connection random start spreads load across members.
+    queue_rand_ ^= queue_rand_ << 13;
+    queue_rand_ ^= queue_rand_ >> 17;
+    queue_rand_ ^= queue_rand_ << 5;
+    const size_t n = group.size();
+    const size_t start = queue_rand_ % n;
+    for (size_t k = 0; k < n; ++k) {
+      Subscription* s = group[(start + k) % n];
+      ClientConnection* c = s->client;
+      if (c == nullptr || s->closed.load(std::memory_order_relaxed)) continue;
+      if (c == this && !connect_.echo) continue;
+      const uint64_t max = s->max_msgs.load(std::memory_order_relaxed);
+      if (max != 0 && s->delivered.load(std::memory_order_relaxed) >= max) continue;
+      c->deliver(s, a, msg, *this);
+      delivered = true;
+      break;
+    }
+  }
+  if (!delivered && !a.reply.empty() && connect_.no_responders) {
+    deliver_no_responders(a.reply, a.subject);
+  }
+}
+
+void ClientConnection::deliver_no_responders(std::string_view reply, std::string_view subject) {
+  SublistResult rr;
+  account_->sublist().match(reply, rr);
+  for (Subscription* s : rr.psubs) {
+    if (s->client != this) continue;
+    // A status-only header block: "NATS/1.0 503\r\n\r\n" is 16 bytes.
+    std::string line = "HMSG ";
+    line.append(reply).append(" ").append(s->sid).append(" 16 16\r\nNATS/1.0 503\r\n\r\n\r\n");
+    send_proto(line);
+    return;
+  }
+}
+
+void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::string_view msg,
+                               ClientConnection& producer) {
+  std::string_view header_size = a.header_len_text;
+  std::string_view total_size = a.total_len_text;
+  char stripped_size[24];
+  if (a.header_len == 0) {
+    header_size = {};  // an empty header block is delivered as a plain MSG, as nats-server does
+  } else if (a.has_headers() && !headers_.load(std::memory_order_relaxed)) {
+    // A client that did not ask for headers gets the payload alone, as a MSG.
+    msg.remove_prefix(size_t(a.header_len));
+    header_size = {};
+    total_size = std::string_view(stripped_size,
+                                  size_t(proto::write_uint(stripped_size, msg.size()) - stripped_size));
+  }
+  const std::string_view subject = a.subject, reply = a.reply;
+  const size_t line_max = proto::msg_line_max_len(subject, sub->sid, reply);
+  size_t total;
+  {
+    std::lock_guard lock(out_mu_);
+    if (out_closed_ || requested_close_ != ClosedState::kNone) return;
+    // The delivery count is only written under the owner's out_mu_, so a plain load and
+    // store suffice; an atomic read-modify-write here would cost every message.
+    const uint64_t max = sub->max_msgs.load(std::memory_order_relaxed);
+    const uint64_t n = sub->delivered.load(std::memory_order_relaxed) + 1;
+    if (max != 0 && n > max) return;
+    sub->delivered.store(n, std::memory_order_relaxed);
+    const bool finished = max != 0 && n == max;
+    if (msg.size() <= kInlinePayloadCopy) {
+      char* p = pending_.reserve(line_max + msg.size() + 2);
+      size_t n = proto::write_msg_line(p, subject, sub->sid, reply, header_size, total_size);
+      std::memcpy(p + n, msg.data(), msg.size());
+      p[n + msg.size()] = '\r';
+      p[n + msg.size() + 1] = '\n';
+      total = n + msg.size() + 2;
+      pending_.commit(total);
+    } else {
+      char* p = pending_.reserve(line_max);
+      size_t n = proto::write_msg_line(p, subject, sub->sid, reply, header_size, total_size);
+      pending_.commit(n);
+      pending_.append(msg);
+      pending_.append("\r\n");
+      total = n + msg.size() + 2;
+    }
+    if (finished) finished_subs_.push_back(sub);
+    const uint64_t queued = out_bytes_queued_.fetch_add(total, std::memory_order_relaxed) + total;
+    if (queued > uint64_t(server_.opts().max_pending)) {
+      requested_close_ = ClosedState::kSlowConsumerPendingBytes;
+    }
+    if (!flush_queued_) {
+      flush_queued_ = true;
+      producer.touched_.push_back(this);
+    }
+  }
+  out_msgs_.fetch_add(1, std::memory_order_relaxed);
+  out_bytes_.fetch_add(msg.size(), std::memory_order_relaxed);
+  server_.stats().out_msgs.fetch_add(1, std::memory_order_relaxed);
+  server_.stats().out_bytes.fetch_add(msg.size(), std::memory_order_relaxed);
+}
+
+bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
+                              std::string_view sid) {
+  if (Logger::instance().trace_enabled())
+    log_trace("{}:{} - cid:{} - \"<<- [SUB {} {}{}{}]\"", ip_, port_, cid_, subject, queue,
+              queue.empty() ? "" : " ", sid);
+  const int64_t max_subs = server_.opts().max_subscriptions;
+  if (max_subs > 0 && int64_t(subs_.size()) >= max_subs) {
+    log_error("{}:{} - cid:{} - maximum subscriptions exceeded", ip_, port_, cid_);
+    send_err("maximum subscriptions exceeded");
+    return true;
+  }
+  if (subs_.contains(sid)) {
+    if (connect_.verbose) send_ok();
+    return true;
+  }
+  auto sub = std::make_unique<Subscription>();
+  sub->client = this;
+  sub->subject.assign(subject);
+  sub->queue.assign(queue);
+  sub->sid.assign(sid);
+  if (account_->sublist().insert(sub.get()) != SublistStatus::kOk) {
+    send_err("Invalid Subject");
+    return true;
+  }
+  subs_.emplace(sub->sid, std::move(sub));
+  if (connect_.verbose) send_ok();
+  return true;
+}
+
+bool ClientConnection::on_unsub(std::string_view sid, int64_t max) {
+  if (Logger::instance().trace_enabled())
+    log_trace("{}:{} - cid:{} - \"<<- [UNSUB {}{}{}]\"", ip_, port_, cid_, sid,
+              max > 0 ? " " : "", max > 0 ? std::to_string(max) : std::string());
+  auto it = subs_.find(sid);
+  if (it != subs_.end()) {
+    Subscription* s = it->second.get();
+    bool keep = false;
+    if (max > 0) {
+      std::lock_guard lock(out_mu_);  // deliveries count under it
+      keep = uint64_t(max) > s->delivered.load(std::memory_order_relaxed);
+      if (keep) s->max_msgs.store(uint64_t(max), std::memory_order_relaxed);
+    }
+    if (!keep) remove_sub(s);
+  }
+  if (connect_.verbose) send_ok();
+  return true;
+}
+
+void ClientConnection::remove_sub(Subscription* s) {
+  auto it = subs_.find(s->sid);
+  if (it == subs_.end() || it->second.get() != s) return;
+  s->closed.store(true, std::memory_order_relaxed);
+  account_->sublist().remove(s);
+  loop_.retire(it->second.release());
+  subs_.erase(it);
+}
+
+void ClientConnection::reap_finished_subs() {
+  std::vector<Subscription*> done;
+  {
+    std::lock_guard lock(out_mu_);
+    done.swap(finished_subs_);
+  }
+  for (Subscription* s : done) remove_sub(s);
+}
+
+bool ClientConnection::on_ping() {
+  if (Logger::instance().trace_enabled())
+    log_trace("{}:{} - cid:{} - \"<<- [PING]\"", ip_, port_, cid_);
+  send_proto("PONG\r\n");
+  return true;
+}
+
+bool ClientConnection::on_pong() {
+  if (Logger::instance().trace_enabled())
+    log_trace("{}:{} - cid:{} - \"<<- [PONG]\"", ip_, port_, cid_);
+  pings_out_ = 0;
+  if (ping_sent_ns_ != 0) {
+    rtt_ns_.store(mono_nanos() - ping_sent_ns_, std::memory_order_relaxed);
+    ping_sent_ns_ = 0;
+  }
+  return true;
+}
+
+bool ClientConnection::on_err(std::string_view text) {
+  log_error("{}:{} - cid:{} - Client Error {}", ip_, port_, cid_, text);
+  close(ClosedState::kParseError);
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+void ClientConnection::send_proto(std::string_view line) {
+  {
+    std::lock_guard lock(out_mu_);
+    if (out_closed_) return;
+    pending_.append(line);
+    out_bytes_queued_.fetch_add(line.size(), std::memory_order_relaxed);
+    if (flush_queued_) return;
+    flush_queued_ = true;
+  }
+  loop_.defer_to_batch_end(this);
+}
+
+void ClientConnection::send_err(std::string_view err) {
+  if (Logger::instance().trace_enabled())
+    log_trace("{}:{} - cid:{} - \"->> [-ERR '{}']\"", ip_, port_, cid_, err);
+  std::string line = "-ERR '";
+  line.append(err).append("'\r\n");
+  send_proto(line);
+}
+
+void ClientConnection::send_ok() { send_proto("+OK\r\n"); }
+
+void ClientConnection::run_remote_work() {
+  if (closed_) return;
+  ClosedState reason;
+  bool reap;
+  {
+    std::lock_guard lock(out_mu_);
+    flush_queued_ = false;
+    writing_.splice(pending_);
+    reason = requested_close_;
+    reap = !finished_subs_.empty();
+  }
+  if (reason != ClosedState::kNone) {
+    if (reason == ClosedState::kSlowConsumerPendingBytes) {
+      server_.stats().slow_consumers.fetch_add(1, std::memory_order_relaxed);
+      log_notice("{}:{} - cid:{} - Slow Consumer Detected: MaxPending of {} Exceeded", ip_, port_,
+                 cid_, server_.opts().max_pending);
+    }
+    close(reason);
+    return;
+  }
+  if (reap) reap_finished_subs();
+  flush();
+}
+
+void ClientConnection::flush() {
+  if (write_blocked_ || closed_) return;
+  const int fd = socket_.native_handle();
+  iovec iov[kMaxIovecs];
+  while (!writing_.empty()) {
+    int cnt = writing_.gather(iov, kMaxIovecs);
+    ssize_t n = ::writev(fd, iov, cnt);
+    if (n > 0) {
+      writing_.consume(size_t(n));
+      out_bytes_queued_.fetch_sub(uint64_t(n), std::memory_order_relaxed);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      write_blocked_ = true;
+      write_blocked_since_ns_ = mono_nanos();
+      arm_write();
+      return;
+    }
+    close(ClosedState::kWriteError);
+    return;
+  }
+}
+
+void ClientConnection::arm_write() {
+  socket_.async_wait(asio::socket_base::wait_write, [this](std::error_code ec) {
+    if (ec || closed_) return;
+    write_blocked_ = false;
+    flush();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifetime
+
+void ClientConnection::close(ClosedState reason) {
+  if (closed_) return;
+  closed_ = true;
+  // Monitoring: remember it for /connz?state=closed while its subscriptions still exist.
+  server_.closed_clients().add(*this, reason);
+  {
+    std::lock_guard lock(out_mu_);
+    out_closed_ = true;
+    writing_.splice(pending_);
+  }
+  // Give queued protocol (an -ERR, say) one non-blocking chance to reach the client. A slow
+  // consumer gets nothing more: its socket is what is full.
+  if (reason != ClosedState::kSlowConsumerPendingBytes &&
+      reason != ClosedState::kSlowConsumerWriteDeadline && !writing_.empty()) {
+    iovec iov[kMaxIovecs];
+    int cnt = writing_.gather(iov, kMaxIovecs);
+    [[maybe_unused]] ssize_t n = ::writev(socket_.native_handle(), iov, cnt);
+  }
+  writing_.clear();
+
+  std::vector<Subscription*> subs;
+  subs.reserve(subs_.size());
+  for (auto& [sid, s] : subs_) {
+    s->closed.store(true, std::memory_order_relaxed);
+    subs.push_back(s.get());
+  }
+  if (!subs.empty()) account_->sublist().remove_batch(subs);
+  for (auto& [sid, s] : subs_) loop_.retire(s.release());
+  subs_.clear();
+  match_cache_.clear();
+
+  std::error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_both, ec);
+  socket_.close(ec);
+  server_.client_closed(*this, reason);
+  loop_.retire(this);
+}
+
+void ClientConnection::housekeeping(int64_t now) {
+  if (closed_) return;
+  const Options& o = server_.opts();
+  if (connect_deadline_ns_ != 0 && !connect_received_ && now >= connect_deadline_ns_) {
+    send_err("Authentication Timeout");
+    close(ClosedState::kAuthenticationTimeout);
+    return;
+  }
+  if (write_blocked_ && now - write_blocked_since_ns_ > o.write_deadline.count()) {
+    server_.stats().slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    log_notice("{}:{} - cid:{} - Slow Consumer Detected: WriteDeadline of {} exceeded with {} "
+               "total bytes.",
+               ip_, port_, cid_, go_duration(o.write_deadline.count()), writing_.size());
+    close(ClosedState::kSlowConsumerWriteDeadline);
+    return;
+  }
+  if (now >= next_ping_ns_) {
+    const int64_t interval = o.ping_interval.count();
+    next_ping_ns_ = now + interval;
+    // Traffic from the client in the last interval proves it is alive.
+    if (now - last_in_ns_ < interval && pings_out_ == 0) return;
+    if (pings_out_ + 1 > o.max_pings_out) {
+      log_debug("{}:{} - cid:{} - Stale Client Connection - Closing", ip_, port_, cid_);
+      send_err("Stale Connection");
+      close(ClosedState::kStaleConnection);
+      return;
+    }
+    ++pings_out_;
+    ping_sent_ns_ = now;
+    send_proto("PING\r\n");
+  }
+}
+
+ClientConnection::Snapshot ClientConnection::snapshot(bool with_subs) const {
+  Snapshot s;
+  s.cid = cid_;
+  s.ip = ip_;
+  s.port = port_;
+  s.start_ns = start_ns_;
+  s.last_activity_ns = last_activity_ns_.load(std::memory_order_relaxed);
+  s.rtt_ns = rtt_ns_.load(std::memory_order_relaxed);
+  s.pending_bytes = out_bytes_queued_.load(std::memory_order_relaxed);
+  s.in_msgs = in_msgs_.load(std::memory_order_relaxed);
+  s.out_msgs = out_msgs_.load(std::memory_order_relaxed);
+  s.in_bytes = in_bytes_.load(std::memory_order_relaxed);
+  s.out_bytes = out_bytes_.load(std::memory_order_relaxed);
+  s.num_subs = uint32_t(subs_.size());
+  s.name = connect_.name;
+  s.lang = connect_.lang;
+  s.version = connect_.version;
+  s.user = connect_.user;
+  if (with_subs) {
+    s.subs.reserve(subs_.size());
+    for (const auto& [sid, sub] : subs_) s.subs.push_back(sub->subject);
+  }
+  return s;
+}
+
+void ClientConnection::reject_max_connections() {
+  send_err("maximum connections exceeded");
+  close(ClosedState::kMaxConnectionsExceeded);
+}
+
+void ClientConnection::send_lame_duck_info() {
+  if (closed_ || connect_.protocol < 1) return;
+  send_proto(server_.client_info_line(*this));
+}
+
+std::vector<SubDetail> ClientConnection::subscription_details() const {
+  std::vector<SubDetail> out;
+  out.reserve(subs_.size());
+  for (const auto& [sid, sub] : subs_) {
+    SubDetail d;
+    d.subject = sub->subject;
+    d.queue = sub->queue;
+    d.sid = sub->sid;
+    d.msgs = sub->delivered.load(std::memory_order_relaxed);
+    d.max = sub->max_msgs.load(std::memory_order_relaxed);
+    d.cid = cid_;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace nats

@@ -1,0 +1,202 @@
+#pragma once
+// One client connection speaking the NATS client protocol.
+//
+// Created by the Server on the loop that will own it (round-robin at accept). Everything that
+// reads the socket, parses, changes subscriptions or closes runs on that loop. Two things are
+// touched from other loops, both under `out_mu_`: appending delivered messages to `pending_`,
+// and requesting work (flush, close as slow consumer, reap auto-unsubscribed subs) which the
+// owner performs in run_remote_work(). Memory is freed through EventLoop::retire, so a pointer
+// obtained during a read batch stays valid for that batch.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <asio.hpp>
+
+#include "base/string_map.h"
+#include "net/event_loop.h"
+#include "net/out_buffer.h"
+#include "proto/client_parser.h"
+#include "server/closed_state.h"
+#include "server/conn_info.h"
+#include "server/sublist.h"
+#include "server/subscription.h"
+
+namespace nats {
+
+class Server;
+class Account;
+
+// What the client told us in CONNECT. The defaults are nats-server's, and they also apply
+// before CONNECT arrives: verbose and pedantic are on until the client turns them off.
+struct ConnectOptions {
+  bool verbose = true;
+  bool pedantic = true;
+  bool tls_required = false;
+  bool echo = true;
+  bool headers = false;
+  bool no_responders = false;
+  int protocol = 0;
+  std::string auth_token, user, pass, name, lang, version, sig, jwt, nkey;
+  std::string account;  // "account"/"new_account" in CONNECT: refused
+};
+
+class ClientConnection final : public net::RemoteWork {
+ public:
+  ClientConnection(Server& server, net::EventLoop& loop, asio::ip::tcp::socket socket,
+                   uint64_t cid);
+  ~ClientConnection();
+
+  // Loop thread: sends INFO, starts reading and the auth timer.
+  void start();
+
+  uint64_t cid() const { return cid_; }
+  net::EventLoop& loop() { return loop_; }
+
+  // Producer side (any loop). Queues one message for `sub`; `producer` collects the
+  // connections it touched so they are flushed once at the end of its read batch.
+  void deliver(Subscription* sub, const proto::PubArgs& args, std::string_view msg,
+               ClientConnection& producer);
+
+  // Owner loop: flush, and act on requests made by other loops.
+  void run_remote_work() override;
+
+  // Loop thread: close with a reason (idempotent).
+  void close(ClosedState reason);
+
+  // Periodic check from the owner loop: auth timeout, pings, write deadline.
+  void housekeeping(int64_t now_ns);
+
+  // Monitoring snapshot; owner loop only (see Server::for_each_client).
+  struct Snapshot {
+    uint64_t cid;
+    std::string ip;
+    int port;
+    int64_t start_ns, last_activity_ns;
+    int64_t rtt_ns;
+    uint64_t pending_bytes;
+    uint64_t in_msgs, out_msgs, in_bytes, out_bytes;
+    uint32_t num_subs;
+    std::string name, lang, version, user;
+    std::vector<std::string> subs;
+  };
+  Snapshot snapshot(bool with_subs) const;
+  // Monitoring: every subscription with its sid, queue and delivery counts, for
+  // /connz?subs=detail and /subsz?subs=1. Owner loop only.
+  std::vector<SubDetail> subscription_details() const;
+
+  bool echo() const { return connect_.echo; }
+  const std::string& snapshot_ip() const { return ip_; }
+  int port() const { return port_; }
+  // Sends -ERR 'maximum connections exceeded' after INFO and closes, as nats-server does.
+  void reject_max_connections();
+  // Lame duck mode: tell a client that understands async INFO to go elsewhere.
+  void send_lame_duck_info();
+  ClientConnection* intrusive_next = nullptr;  // per-loop list, owner loop only
+  ClientConnection* intrusive_prev = nullptr;
+
+  // Parser handler interface (see proto/client_parser.h).
+  bool on_connect(std::string_view json);
+  bool on_pub(const proto::PubArgs& args);
+  bool on_msg(const proto::PubArgs& args, std::string_view msg);
+  bool on_sub(std::string_view subject, std::string_view queue, std::string_view sid);
+  bool on_unsub(std::string_view sid, int64_t max);
+  bool on_ping();
+  bool on_pong();
+  bool on_info(std::string_view) { return true; }
+  bool on_err(std::string_view text);
+  bool awaiting_auth() const { return auth_required_ && !connect_received_; }
+
+ private:
+  void arm_read();
+  void on_readable();
+  void handle_parse_result(const proto::ParseResult& r);
+  void end_read_batch();
+
+  // Queues protocol bytes (INFO, PONG, -ERR, +OK) from the owner loop.
+  void send_proto(std::string_view line);
+  void send_err(std::string_view err);
+  void send_ok();
+  void request_own_flush();
+  void flush();
+  void arm_write();
+  void on_writable();
+
+  void process_pub(const proto::PubArgs& args, std::string_view msg);
+  // Applies a CONNECT's fields on top of the current options (a second CONNECT only changes
+  // what it mentions, as in nats-server). False when a field has the wrong JSON type.
+  bool apply_connect_json(std::string_view json);
+  void deliver_no_responders(std::string_view reply, std::string_view subject);
+  void remove_sub(Subscription* sub);
+  void reap_finished_subs();
+  void notify_touched();
+  bool check_auth();
+
+  Server& server_;
+  net::EventLoop& loop_;
+  asio::ip::tcp::socket socket_;
+  const uint64_t cid_;
+  Account* account_;
+  std::string ip_;
+  int port_ = 0;
+
+  // Read side, owner loop only.
+  proto::ClientParser parser_;
+  std::unique_ptr<char[]> rbuf_;
+  size_t rcap_;
+  int short_reads_ = 0;
+  bool reading_ = false;
+
+  // Protocol state, owner loop only.
+  ConnectOptions connect_;
+  bool connect_received_ = false;
+  // Whether this client takes HMSG; read by producers on other loops to decide whether to
+  // strip headers, hence atomic.
+  std::atomic<bool> headers_{false};
+  bool auth_required_ = false;
+  bool closed_ = false;
+  int64_t start_ns_;
+  int64_t connect_deadline_ns_ = 0;
+  int64_t next_ping_ns_ = 0;
+  int64_t last_in_ns_ = 0;
+  int64_t ping_sent_ns_ = 0;
+  std::atomic<int64_t> rtt_ns_{0};
+  int pings_out_ = 0;
+  std::atomic<int64_t> last_activity_ns_{0};
+  StringMap<std::unique_ptr<Subscription>> subs_;
+
+  // Per-connection match cache, valid while the account sublist generation is unchanged.
+  struct CachedResult {
+    SublistResult result;
+  };
+  StringMap<std::unique_ptr<CachedResult>> match_cache_;
+  uint64_t match_cache_gen_ = 0;
+  SublistResult scratch_result_;
+  std::vector<ClientConnection*> touched_;  // targets with output queued in this batch
+  uint32_t queue_rand_;                     // xorshift state for queue member choice
+  uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
+
+  // Write side. `pending_` and the flags below are shared with producers under out_mu_;
+  // `writing_` is the owner's.
+  mutable std::mutex out_mu_;
+  net::OutBuffer pending_;
+  bool flush_queued_ = false;
+  bool out_closed_ = false;
+  ClosedState requested_close_ = ClosedState::kNone;
+  std::vector<Subscription*> finished_subs_;
+  net::OutBuffer writing_;
+  bool write_blocked_ = false;
+  int64_t write_blocked_since_ns_ = 0;
+  std::atomic<uint64_t> out_bytes_queued_{0};
+
+  // Statistics; relaxed atomics read by monitoring.
+  std::atomic<uint64_t> in_msgs_{0}, in_bytes_{0}, out_msgs_{0}, out_bytes_{0};
+};
+
+}  // namespace nats

@@ -1,0 +1,394 @@
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/check.h"
+#include "base/clock.h"
+#include "base/logger.h"
+#include "crypto/nkeys.h"
+#include "server/client_connection.h"
+#include "server/monitor.h"
+
+namespace nats {
+
+namespace {
+constexpr auto kHousekeepingTick = std::chrono::milliseconds(250);
+
+// Constant-time comparison so a wrong password takes as long as a right one.
+bool secure_equal(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+}  // namespace
+
+Server::Server(Options opts, std::string program_name)
+    : opts_(std::move(opts)), start_ns_(wall_nanos()), program_name_(std::move(program_name)) {
+  server_id_ = crypto::create_server_keypair().public_key;
+  server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
+  int n = int(std::thread::hardware_concurrency());
+  if (n <= 0) n = 1;
+  loops_ = std::make_unique<net::LoopGroup>(n);
+  loop_clients_.resize(size_t(n));
+
+  // Everything in INFO up to the per-client fields, in nats-server's field order.
+  nlohmann::ordered_json j;
+  j["server_id"] = server_id_;
+  j["server_name"] = server_name_;
+  j["version"] = kCompatServerVersion;
+  j["proto"] = kProtoVersion;
+  j["go"] = "natsd";
+  j["host"] = opts_.host;
+  j["port"] = 0;  // patched in start() once the port is known
+  j["headers"] = true;
+  if (auth_required()) j["auth_required"] = true;
+  j["max_payload"] = opts_.max_payload;
+  info_prefix_ = j.dump();
+}
+
+Server::~Server() {
+  shutdown();
+}
+
+bool Server::auth_required() const {
+  return !opts_.username.empty() || !opts_.authorization.empty();
+}
+
+bool Server::check_auth(const ConnectOptions& c) const {
+  if (!opts_.authorization.empty()) return secure_equal(c.auth_token, opts_.authorization);
+  if (!opts_.username.empty()) {
+    return secure_equal(c.user, opts_.username) && secure_equal(c.pass, opts_.password);
+  }
+  return true;
+}
+
+std::string Server::client_info_line(const ClientConnection& c) const {
+  std::string line = "INFO ";
+  // info_prefix_ ends with '}'; the per-client fields go before it.
+  line.append(info_prefix_, 0, info_prefix_.size() - 1);
+  line += fmt::format(",\"client_id\":{},\"client_ip\":\"{}\"", c.cid(), c.snapshot_ip());
+  if (lame_duck_.load()) line += ",\"ldm\":true";
+  line += "} \r\n";  // nats-server puts a space before the CRLF
+  return line;
+}
+
+bool Server::start() {
+  asio::error_code ec;
+  net::EventLoop& accept_loop = loops_->loop(0);
+  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(accept_loop.io());
+  auto addr = asio::ip::make_address(opts_.host, ec);
+  if (ec) {
+    log_fatal("Error listening on port: {}:{}, \"{}\"", opts_.host, opts_.port, ec.message());
+    return false;
+  }
+  asio::ip::tcp::endpoint ep(addr, uint16_t(opts_.port < 0 ? 0 : opts_.port));
+  acceptor_->open(ep.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(ep, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    log_fatal("Error listening on port: {}:{}, \"{}\"", opts_.host, opts_.port, ec.message());
+    return false;
+  }
+  client_port_ = acceptor_->local_endpoint().port();
+  // Now the port is known, put it in INFO.
+  auto pos = info_prefix_.find("\"port\":0");
+  NATS_CHECK(pos != std::string::npos);
+  info_prefix_.replace(pos, 8, fmt::format("\"port\":{}", client_port_));
+
+  log_notice("Starting natsd");
+  log_notice("  Version:  {} (nats-server {} compatible)", kNatsdVersion, kCompatServerVersion);
+  log_notice("  Git:      [not set]");
+  log_notice("  Name:     {}", server_name_);
+  log_notice("  ID:       {}", server_id_);
+  log_notice("  Loops:    {}", loops_->size());
+
+  if (!opts_.pid_file.empty()) {
+    std::ofstream f(opts_.pid_file, std::ios::trunc);
+    f << getpid();
+    if (!f) {
+      log_fatal("Could not write pidfile: {}", opts_.pid_file);
+      return false;
+    }
+  }
+
+  loops_->start();
+  for (int i = 0; i < loops_->size(); ++i) start_housekeeping(i);
+
+  if (opts_.http_port != 0) {
+    monitor_ = std::make_unique<Monitor>(*this);
+    if (!monitor_->start()) return false;
+  }
+
+  log_notice("Listening for client connections on {}:{}", opts_.host, client_port_);
+  if (auth_required()) log_notice("Authentication required for client connections");
+  write_ports_file();
+  log_notice("Server is ready");
+  accept_loop.post([this] { accept_next(); });
+  return true;
+}
+
+int Server::monitor_port() const { return monitor_ ? monitor_->port() : 0; }
+
+void Server::accept_next() {
+  net::EventLoop& target = loops_->next_loop();
+  acceptor_->async_accept(target.io(), [this, &target](std::error_code ec,
+                                                       asio::ip::tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+      log_error("Error accepting client connection: {}", ec.message());
+      // Usually out of file descriptors: back off a little rather than spin.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      accept_next();
+      return;
+    }
+    // Hand the socket to its loop; the connection is created and used only there.
+    auto* raw = new asio::ip::tcp::socket(std::move(socket));
+    target.post([this, &target, raw] {
+      std::unique_ptr<asio::ip::tcp::socket> s(raw);
+      on_accepted(target, std::move(*s));
+    });
+    accept_next();
+  });
+}
+
+void Server::on_accepted(net::EventLoop& loop, asio::ip::tcp::socket socket) {
+  if (shutting_down_.load()) return;
+  const uint64_t cid = next_cid_.fetch_add(1);
+  auto* c = new ClientConnection(*this, loop, std::move(socket), cid);
+  bool over_limit;
+  {
+    std::lock_guard lock(clients_mu_);
+    over_limit = opts_.max_connections > 0 && int64_t(clients_.size()) >= opts_.max_connections;
+    if (!over_limit) clients_.emplace(cid, c);
+  }
+  stats_.total_connections.fetch_add(1, std::memory_order_relaxed);
+  LoopClients& lc = loop_clients_[size_t(loop.index())];
+  c->intrusive_next = lc.head;
+  if (lc.head) lc.head->intrusive_prev = c;
+  lc.head = c;
+  c->start();
+  if (over_limit) {
+    log_error("{} - cid:{} - maximum connections exceeded", c->snapshot_ip(), cid);
+    c->reject_max_connections();
+    return;
+  }
+  log_debug("{}:{} - cid:{} - Client connection created", c->snapshot_ip(), c->port(), cid);
+}
+
+void Server::client_closed(ClientConnection& c, ClosedState reason) {
+  {
+    std::lock_guard lock(clients_mu_);
+    clients_.erase(c.cid());
+  }
+  LoopClients& lc = loop_clients_[size_t(c.loop().index())];
+  if (c.intrusive_prev) c.intrusive_prev->intrusive_next = c.intrusive_next;
+  if (c.intrusive_next) c.intrusive_next->intrusive_prev = c.intrusive_prev;
+  if (lc.head == &c) lc.head = c.intrusive_next;
+  c.intrusive_next = c.intrusive_prev = nullptr;
+  if (reason == ClosedState::kStaleConnection)
+    stats_.stale_connections.fetch_add(1, std::memory_order_relaxed);
+  log_debug("{}:{} - cid:{} - Client connection closed: {}", c.snapshot_ip(), c.port(), c.cid(),
+            closed_state_name(reason));
+}
+
+size_t Server::num_clients() const {
+  std::lock_guard lock(clients_mu_);
+  return clients_.size();
+}
+
+void Server::start_housekeeping(int i) {
+  net::EventLoop& loop = loops_->loop(i);
+  LoopClients& lc = loop_clients_[size_t(i)];
+  lc.timer = std::make_unique<asio::steady_timer>(loop.io());
+  struct Tick {
+    Server* s;
+    int i;
+    void operator()(std::error_code ec) const {
+      if (ec) return;
+      LoopClients& lc = s->loop_clients_[size_t(i)];
+      const int64_t now = mono_nanos();
+      for (ClientConnection* c = lc.head; c != nullptr;) {
+        ClientConnection* next = c->intrusive_next;  // c may unlink itself by closing
+        c->housekeeping(now);
+        c = next;
+      }
+      lc.timer->expires_after(kHousekeepingTick);
+      lc.timer->async_wait(*this);
+    }
+  };
+  lc.timer->expires_after(kHousekeepingTick);
+  lc.timer->async_wait(Tick{this, i});
+}
+
+void Server::for_each_client(const std::function<void(ClientConnection&)>& fn) {
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < loops_->size(); ++i) {
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    loops_->loop(i).post([this, i, &fn, p] {
+      for (ClientConnection* c = loop_clients_[size_t(i)].head; c; c = c->intrusive_next) fn(*c);
+      p->set_value();
+    });
+  }
+  for (auto& f : done) f.wait();
+}
+
+void Server::write_ports_file() {
+  if (opts_.ports_file_dir.empty()) return;
+  nlohmann::ordered_json j;
+  std::string host = opts_.host == "0.0.0.0" || opts_.host == "::" ? "127.0.0.1" : opts_.host;
+  j["nats"] = {fmt::format("nats://{}:{}", host, client_port_)};
+  if (monitor_) j["monitoring"] = {fmt::format("http://{}:{}", host, monitor_->port())};
+  std::string exe = program_name_;
+  if (auto slash = exe.rfind('/'); slash != std::string::npos) exe = exe.substr(slash + 1);
+  ports_file_ = fmt::format("{}/{}_{}.ports", opts_.ports_file_dir, exe, getpid());
+  // Write to a temporary name and rename, so a reader never sees half a file.
+  std::string tmp = ports_file_ + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << j.dump();
+  }
+  if (std::rename(tmp.c_str(), ports_file_.c_str()) != 0) {
+    log_error("Error creating ports file: {}", ports_file_);
+  }
+}
+
+void Server::remove_pid_and_ports_files() {
+  if (!ports_file_.empty()) ::unlink(ports_file_.c_str());
+  if (!opts_.pid_file.empty()) ::unlink(opts_.pid_file.c_str());
+}
+
+void Server::run() {
+  asio::io_context sig_io(1);
+  asio::signal_set signals(sig_io, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
+  signals.add(SIGUSR2);
+  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
+    if (ec) return;
+    switch (sig) {
+      case SIGINT:
+      case SIGTERM:
+        log_notice("Trapped \"{}\" signal", sig == SIGINT ? "interrupt" : "terminated");
+        std::thread([this] { shutdown(); }).detach();
+        return;
+      case SIGHUP:
+        log_error("Failed to reload server configuration: config reload is not supported yet");
+        break;
+      case SIGUSR1:
+        log_notice("Reopening log file");
+        Logger::instance().reopen();
+        break;
+      case SIGUSR2:
+        std::thread([this] { enter_lame_duck_mode(); }).detach();
+        break;
+    }
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  std::thread sig_thread([&] { sig_io.run(); });
+  {
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [this] { return done_; });
+  }
+  sig_io.stop();
+  sig_thread.join();
+}
+
+void Server::shutdown() {
+  if (shutting_down_.exchange(true)) {
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [this] { return done_; });
+    return;
+  }
+  log_notice("Initiating Shutdown...");
+  if (monitor_) monitor_->stop();
+  if (acceptor_) {
+    std::promise<void> closed;
+    loops_->loop(0).post([this, &closed] {
+      std::error_code ec;
+      acceptor_->close(ec);
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
+  // Close clients on their own loops, then stop the loops.
+  close_clients(ClosedState::kServerShutdown, SIZE_MAX);
+  loops_->stop();
+  remove_pid_and_ports_files();
+  log_notice("Server Exiting..");
+  {
+    std::lock_guard lock(done_mu_);
+    done_ = true;
+  }
+  done_cv_.notify_all();
+}
+
+size_t Server::close_clients(ClosedState reason, size_t max) {
+  std::vector<std::future<size_t>> done;
+  const size_t per_loop = max == SIZE_MAX ? SIZE_MAX : std::max<size_t>(1, max / size_t(loops_->size()));
+  for (int i = 0; i < loops_->size(); ++i) {
+    auto p = std::make_shared<std::promise<size_t>>();
+    done.push_back(p->get_future());
+    loops_->loop(i).post([this, i, reason, per_loop, p] {
+      size_t closed = 0;
+      for (ClientConnection* c = loop_clients_[size_t(i)].head; c && closed < per_loop;) {
+        ClientConnection* next = c->intrusive_next;
+        c->close(reason);
+        ++closed;
+        c = next;
+      }
+      p->set_value(closed);
+    });
+  }
+  size_t total = 0;
+  for (auto& f : done) total += f.get();
+  return total;
+}
+
+void Server::enter_lame_duck_mode() {
+  if (lame_duck_.exchange(true) || shutting_down_.load()) return;
+  log_notice("Entering lame duck mode, stop accepting new clients");
+  if (acceptor_) {
+    std::promise<void> closed;
+    loops_->loop(0).post([this, &closed] {
+      std::error_code ec;
+      acceptor_->close(ec);
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
+  // Clients that understand async INFO learn that they should move elsewhere.
+  for_each_client([](ClientConnection& c) { c.send_lame_duck_info(); });
+
+  const int64_t grace = opts_.lame_duck_grace_period.count();
+  const int64_t duration = std::max<int64_t>(opts_.lame_duck_duration.count() - grace, 0);
+  std::this_thread::sleep_for(std::chrono::nanoseconds(grace));
+  // Close the remaining clients in batches spread over the rest of the duration, so they
+  // don't all reconnect to the other servers at the same instant.
+  const size_t n = num_clients();
+  if (n > 0 && !shutting_down_.load()) {
+    constexpr int64_t kBatchInterval = 100'000'000;  // ns
+    const int64_t batches = std::max<int64_t>(duration / kBatchInterval, 1);
+    const size_t per_batch = std::max<size_t>(1, (n + size_t(batches) - 1) / size_t(batches));
+    log_notice("Closing existing clients");
+    while (num_clients() > 0 && !shutting_down_.load()) {
+      close_clients(ClosedState::kServerShutdown, per_batch);
+      std::this_thread::sleep_for(std::chrono::nanoseconds(kBatchInterval));
+    }
+  }
+  shutdown();
+}
+
+}  // namespace nats

@@ -1,0 +1,133 @@
+#pragma once
+// The server: listeners, event loops, the global account, the client registry and statistics.
+//
+// Created and started by main(); `run()` blocks the main thread handling signals until the
+// server shuts down. Connections are created on the loop that owns them; the registry (under
+// clients_mu_) lets monitoring and shutdown find them from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <asio.hpp>
+
+#include "net/event_loop.h"
+#include "server/account.h"
+#include "server/closed_state.h"
+#include "server/conn_info.h"
+#include "server/options.h"
+
+namespace nats {
+
+class ClientConnection;
+struct ConnectOptions;
+class Monitor;
+
+// The nats-server release whose client-visible behaviour natsd implements; clients gate
+// features on INFO.version.
+inline constexpr const char* kCompatServerVersion = "2.10.22";
+// natsd's own version.
+inline constexpr const char* kNatsdVersion = "0.1.0";
+inline constexpr int kProtoVersion = 1;
+
+struct ServerStats {
+  std::atomic<uint64_t> in_msgs{0}, in_bytes{0}, out_msgs{0}, out_bytes{0};
+  std::atomic<uint64_t> slow_consumers{0};
+  std::atomic<uint64_t> total_connections{0};
+  std::atomic<uint64_t> stale_connections{0};
+};
+
+class Server {
+ public:
+  // program_name names the ports file (<program>_<pid>.ports), like nats-server's argv[0].
+  explicit Server(Options opts, std::string program_name = "natsd");
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listeners and starts the loops; false (after logging why) on failure.
+  bool start();
+  // Blocks the calling thread until shutdown; handles SIGINT/SIGTERM/SIGHUP/SIGUSR1/SIGUSR2.
+  void run();
+  // Stops accepting, closes every client, stops the loops. Any thread; idempotent.
+  void shutdown();
+  // Lame duck mode: stop accepting, then close clients spread over the grace period.
+  void enter_lame_duck_mode();
+
+  const Options& opts() const { return opts_; }
+  Account& global_account() { return global_account_; }
+  ServerStats& stats() { return stats_; }
+  const std::string& server_id() const { return server_id_; }
+  const std::string& server_name() const { return server_name_; }
+  int client_port() const { return client_port_; }
+  int monitor_port() const;
+  int64_t start_time_ns() const { return start_ns_; }
+  bool lame_duck() const { return lame_duck_.load(); }
+  net::LoopGroup& loops() { return *loops_; }
+
+  bool auth_required() const;
+  bool check_auth(const ConnectOptions& c) const;
+  // The INFO line sent to one client when it connects.
+  std::string client_info_line(const ClientConnection& c) const;
+
+  // Called by a connection's own loop when it has closed.
+  void client_closed(ClientConnection& c, ClosedState reason);
+  size_t num_clients() const;
+
+  // Runs fn on every loop for each connection that loop owns and waits for all of them.
+  // Monitoring uses it to read connection state on the owning thread, without locks.
+  void for_each_client(const std::function<void(ClientConnection&)>& fn);
+
+  // Monitoring: the most recently closed connections, for /connz?state=closed. Any thread.
+  ClosedClients& closed_clients() { return closed_clients_; }
+
+ private:
+  void accept_next();
+  void on_accepted(net::EventLoop& loop, asio::ip::tcp::socket socket);
+  void start_housekeeping(int loop_index);
+  // Closes up to max clients (spread over the loops), waiting until done; returns how many.
+  size_t close_clients(ClosedState reason, size_t max);
+  void write_ports_file();
+  void remove_pid_and_ports_files();
+
+  Options opts_;
+  std::string server_id_;
+  std::string server_name_;
+  int64_t start_ns_;
+  ServerStats stats_;
+  Account global_account_{kGlobalAccountName};
+  std::unique_ptr<net::LoopGroup> loops_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  int client_port_ = 0;
+  std::unique_ptr<Monitor> monitor_;
+  std::string info_prefix_;  // INFO JSON up to the per-client fields
+  std::atomic<uint64_t> next_cid_{1};
+
+  // Per-loop list of owned connections, touched only by that loop.
+  struct LoopClients {
+    ClientConnection* head = nullptr;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  std::vector<LoopClients> loop_clients_;
+
+  mutable std::mutex clients_mu_;
+  absl::flat_hash_map<uint64_t, ClientConnection*> clients_;
+
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> lame_duck_{false};
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::string ports_file_;
+  const std::string program_name_;
+  ClosedClients closed_clients_{size_t(opts_.max_closed_clients)};  // has its own lock
+};
+
+}  // namespace nats
