@@ -181,6 +181,7 @@ class ClientConnection final : public net::RemoteWork {
   std::vector<ClientConnection*> touched_;  // targets with output queued in this batch
   uint32_t queue_rand_;                     // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
+  uint64_t batch_out_msgs_ = 0, batch_out_bytes_ = 0;  // what this batch delivered to others
 
   // Write side. `pending_` and the flags below are shared with producers under out_mu_;
   // `writing_` is the owner's.

@@ -59,6 +59,8 @@ Server::Server(Options opts, std::string program_name)
 
 Server::~Server() {
   shutdown();
+  if (shutdown_thread_.joinable()) shutdown_thread_.join();
+  if (lame_duck_thread_.joinable()) lame_duck_thread_.join();
 }
 
 bool Server::auth_required() const {
@@ -281,7 +283,7 @@ void Server::run() {
       case SIGINT:
       case SIGTERM:
         log_notice("Trapped \"{}\" signal", sig == SIGINT ? "interrupt" : "terminated");
-        std::thread([this] { shutdown(); }).detach();
+        if (!shutdown_thread_.joinable()) shutdown_thread_ = std::thread([this] { shutdown(); });
         return;
       case SIGHUP:
         log_error("Failed to reload server configuration: config reload is not supported yet");
@@ -291,7 +293,8 @@ void Server::run() {
         Logger::instance().reopen();
         break;
       case SIGUSR2:
-        std::thread([this] { enter_lame_duck_mode(); }).detach();
+        if (!lame_duck_thread_.joinable())
+          lame_duck_thread_ = std::thread([this] { enter_lame_duck_mode(); });
         break;
     }
     signals.async_wait(on_signal);
@@ -304,6 +307,8 @@ void Server::run() {
   }
   sig_io.stop();
   sig_thread.join();
+  if (shutdown_thread_.joinable()) shutdown_thread_.join();
+  if (lame_duck_thread_.joinable()) lame_duck_thread_.join();
 }
 
 void Server::shutdown() {
@@ -313,6 +318,10 @@ void Server::shutdown() {
     return;
   }
   log_notice("Initiating Shutdown...");
+  {
+    std::lock_guard lock(done_mu_);  // wakes a lame duck sequence that is waiting
+    done_cv_.notify_all();
+  }
   if (monitor_) monitor_->stop();
   if (acceptor_) {
     std::promise<void> closed;
@@ -328,10 +337,8 @@ void Server::shutdown() {
   loops_->stop();
   remove_pid_and_ports_files();
   log_notice("Server Exiting..");
-  {
-    std::lock_guard lock(done_mu_);
-    done_ = true;
-  }
+  std::lock_guard lock(done_mu_);
+  done_ = true;
   done_cv_.notify_all();
 }
 
@@ -357,6 +364,12 @@ size_t Server::close_clients(ClosedState reason, size_t max) {
   return total;
 }
 
+bool Server::sleep_unless_shutdown(int64_t nanos) {
+  std::unique_lock lock(done_mu_);
+  return !done_cv_.wait_for(lock, std::chrono::nanoseconds(nanos),
+                            [this] { return shutting_down_.load(); });
+}
+
 void Server::enter_lame_duck_mode() {
   if (lame_duck_.exchange(true) || shutting_down_.load()) return;
   log_notice("Entering lame duck mode, stop accepting new clients");
@@ -374,7 +387,7 @@ void Server::enter_lame_duck_mode() {
 
   const int64_t grace = opts_.lame_duck_grace_period.count();
   const int64_t duration = std::max<int64_t>(opts_.lame_duck_duration.count() - grace, 0);
-  std::this_thread::sleep_for(std::chrono::nanoseconds(grace));
+  if (!sleep_unless_shutdown(grace)) return;
   // Close the remaining clients in batches spread over the rest of the duration, so they
   // don't all reconnect to the other servers at the same instant.
   const size_t n = num_clients();
@@ -385,7 +398,7 @@ void Server::enter_lame_duck_mode() {
     log_notice("Closing existing clients");
     while (num_clients() > 0 && !shutting_down_.load()) {
       close_clients(ClosedState::kServerShutdown, per_batch);
-      std::this_thread::sleep_for(std::chrono::nanoseconds(kBatchInterval));
+      if (!sleep_unless_shutdown(kBatchInterval)) return;
     }
   }
   shutdown();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -94,6 +95,8 @@ class Server {
   void start_housekeeping(int loop_index);
   // Closes up to max clients (spread over the loops), waiting until done; returns how many.
   size_t close_clients(ClosedState reason, size_t max);
+  // Waits up to nanos; false if shutdown began meanwhile.
+  bool sleep_unless_shutdown(int64_t nanos);
   void write_ports_file();
   void remove_pid_and_ports_files();
 
@@ -127,6 +130,9 @@ class Server {
   bool done_ = false;
   std::string ports_file_;
   const std::string program_name_;
+  // Started by signals; joined by run() or the destructor.
+  std::thread shutdown_thread_;
+  std::thread lame_duck_thread_;
   ClosedClients closed_clients_{size_t(opts_.max_closed_clients)};  // has its own lock
 };
 
