@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
 
   nats::Logger::Settings log;
   log.logtime = opts.logtime;
+  log.logtime_utc = opts.logtime_utc;
+  log.size_limit = opts.log_size_limit;
   log.debug = opts.debug;
   log.trace = opts.trace || opts.trace_verbose;
   log.file = opts.log_file;

@@ -5,6 +5,7 @@
 // written with a single write() under a mutex, so lines from different threads never interleave.
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -19,10 +20,12 @@ enum class LogLevel { kFatal, kError, kWarn, kNotice, kDebug, kTrace };
 class Logger {
  public:
   struct Settings {
-    bool logtime = true;  // -T: timestamp each line
-    bool debug = false;   // -D
-    bool trace = false;   // -V
-    std::string file;     // -l: empty means stderr
+    bool logtime = true;       // -T: timestamp each line
+    bool logtime_utc = false;  // --logtime_utc: timestamps in UTC instead of local time
+    int64_t size_limit = 0;    // --log_size_limit: rotate the file past this many bytes
+    bool debug = false;        // -D
+    bool trace = false;        // -V
+    std::string file;          // -l: empty means stderr
   };
 
   static Logger& instance();
@@ -39,11 +42,17 @@ class Logger {
   void write(LogLevel level, std::string_view msg);
 
  private:
+  void write_locked(std::string_view line);
+  // Renames the full log to <file>.YYYY.MM.DD.hh.mm.ss.nnnnnnnnn and starts a new one.
+  void rotate_locked();
   Logger();
   std::mutex mu_;
   int fd_ = 2;
   std::string file_;
   bool logtime_ = true;
+  bool logtime_utc_ = false;
+  int64_t size_limit_ = 0;
+  int64_t written_ = 0;  // bytes in the current file
   std::atomic<bool> debug_{false};
   std::atomic<bool> trace_{false};
   int pid_;
@@ -78,6 +87,6 @@ void log_trace(fmt::format_string<Args...> f, Args&&... args) {
 
 // Formats one log line (without writing it); exposed for tests.
 std::string format_log_line(int pid, bool logtime, LogLevel level, std::string_view msg,
-                            int64_t wall_ns);
+                            int64_t wall_ns, bool utc = false);
 
 }  // namespace nats

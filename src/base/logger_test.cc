@@ -36,4 +36,26 @@ TEST(Clock, Rfc3339TrimsTrailingZeros) {
   EXPECT_EQ(rfc3339_utc(1'700'000'000'000'000'000), "2023-11-14T22:13:20Z");
 }
 
+TEST(Logger, RotatesPastTheSizeLimit) {
+  char dir[] = "/tmp/natsd-logtest-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string file = std::string(dir) + "/natsd.log";
+  Logger& log = Logger::instance();
+  Logger::Settings s;
+  s.file = file;
+  s.size_limit = 200;
+  ASSERT_TRUE(log.configure(s));
+  for (int i = 0; i < 20; ++i) log_notice("line {} with some padding to fill the file", i);
+  int backups = 0;
+  std::string cmd = std::string("ls ") + dir + " | grep -c 'natsd.log.'";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  ASSERT_EQ(fscanf(p, "%d", &backups), 1);
+  pclose(p);
+  EXPECT_GE(backups, 2);
+  ASSERT_TRUE(log.configure(Logger::Settings{}));  // back to stderr
+  std::string rm = std::string("rm -rf ") + dir;
+  ASSERT_EQ(system(rm.c_str()), 0);
+}
+
 }  // namespace nats

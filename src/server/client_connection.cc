@@ -9,6 +9,7 @@
 
 #include "base/check.h"
 #include "base/clock.h"
+#include "base/go_quote.h"
 #include "base/logger.h"
 #include "proto/msg_line.h"
 #include "server/account.h"
@@ -18,10 +19,20 @@
 namespace nats {
 
 namespace {
+// A CONNECT as it may appear in a trace: passwords, tokens and signatures replaced.
+std::string redact_connect(std::string_view json) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::string(json);
+  for (const char* secret : {"pass", "auth_token", "sig", "proxy_sig", "nkey"}) {
+    if (j.contains(secret)) j[secret] = "[REDACTED]";
+  }
+  return j.dump();
+}
+
 constexpr size_t kMinReadBuffer = 512;        // bytes; idle connections stay small
 constexpr size_t kMaxReadBuffer = 64 * 1024;  // bytes
 constexpr int kShortReadsToShrink = 2;
-constexpr int kMaxReadsPerWakeup = 8;          // fairness between connections of a loop
+constexpr int kMaxReadsPerWakeup = 8;  // fairness between connections of a loop
 constexpr size_t kMaxMatchCacheEntries = 1024;
 constexpr size_t kInlinePayloadCopy = 8 * 1024;  // below this, line+payload go in one reserve
 constexpr int kMaxIovecs = 64;
@@ -45,6 +56,7 @@ ClientConnection::ClientConnection(Server& server, net::EventLoop& loop,
     ip_ = ep.address().to_string();
     port_ = ep.port();
   }
+  log_prefix_ = fmt::format("{}:{} - cid:{}", ip_, port_, cid_);
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   last_activity_ns_.store(start_ns_, std::memory_order_relaxed);
@@ -156,7 +168,7 @@ void ClientConnection::handle_parse_result(const proto::ParseResult& r) {
       return;
     case proto::ParseStatus::kUnknownOp:
       send_err("Unknown Protocol Operation");
-      log_error("{}:{} - cid:{} - Client parser ERROR", ip_, port_, cid_);
+      log_error("{} - Client parser ERROR", log_prefix_);
       close(ClosedState::kProtocolViolation);
       return;
     case proto::ParseStatus::kMaxControlLine:
@@ -164,11 +176,11 @@ void ClientConnection::handle_parse_result(const proto::ParseResult& r) {
       close(ClosedState::kMaxControlLineExceeded);
       return;
     case proto::ParseStatus::kProtocolError:
-      log_error("{}:{} - cid:{} - {}", ip_, port_, cid_, r.error);
+      log_error("{} - {}", log_prefix_, r.error);
       close(ClosedState::kProtocolViolation);
       return;
     case proto::ParseStatus::kAuthRequired:
-      log_error("{}:{} - cid:{} - authentication error", ip_, port_, cid_);
+      log_error("{} - authentication error", log_prefix_);
       send_err("Authorization Violation");
       close(ClosedState::kAuthenticationViolation);
       return;
@@ -179,10 +191,9 @@ void ClientConnection::handle_parse_result(const proto::ParseResult& r) {
 // Protocol operations
 
 bool ClientConnection::on_connect(std::string_view json) {
-  if (Logger::instance().trace_enabled())
-    log_trace("{}:{} - cid:{} - \"<<- [CONNECT {}]\"", ip_, port_, cid_, json);
+  if (Logger::instance().trace_enabled()) trace_in("CONNECT", redact_connect(json));
   if (!apply_connect_json(json)) {
-    log_error("{}:{} - cid:{} - invalid CONNECT", ip_, port_, cid_);
+    log_error("{} - invalid CONNECT", log_prefix_);
     close(ClosedState::kProtocolViolation);
     return false;
   }
@@ -193,10 +204,9 @@ bool ClientConnection::on_connect(std::string_view json) {
   // Choosing an account in CONNECT was an old sandbox feature; nats-server now refuses it.
   if ((auth_required_ && !server_.check_auth(connect_)) || !connect_.account.empty()) {
     if (!connect_.user.empty())
-      log_error("{}:{} - cid:{} - authentication error - User \"{}\"", ip_, port_, cid_,
-                connect_.user);
+      log_error("{} - authentication error - User \"{}\"", log_prefix_, connect_.user);
     else
-      log_error("{}:{} - cid:{} - authentication error", ip_, port_, cid_);
+      log_error("{} - authentication error", log_prefix_);
     send_err("Authorization Violation");
     close(ClosedState::kAuthenticationViolation);
     return false;
@@ -266,27 +276,30 @@ bool ClientConnection::apply_connect_json(std::string_view json) {
 
 bool ClientConnection::on_pub(const proto::PubArgs& a) {
   if (a.has_headers() && !connect_.headers) {
-    log_error("{}:{} - cid:{} - message headers not supported", ip_, port_, cid_);
+    log_error("{} - message headers not supported", log_prefix_);
     close(ClosedState::kProtocolViolation);
     return false;
   }
   const int64_t max_payload = server_.opts().max_payload;
   if (max_payload > 0 && a.total_len > max_payload) {
-    log_error("{}:{} - cid:{} - maximum payload exceeded: {} vs {}", ip_, port_, cid_,
-              a.total_len, max_payload);
+    log_error("{} - maximum payload exceeded: {} vs {}", log_prefix_, a.total_len, max_payload);
     send_err("Maximum Payload Violation");
     close(ClosedState::kMaxPayloadExceeded);
     return false;
   }
-  if (connect_.pedantic && !is_valid_literal_subject(a.subject)) send_err("Invalid Publish Subject");
+  if (connect_.pedantic && !is_valid_literal_subject(a.subject))
+    send_err("Invalid Publish Subject");
   return true;
 }
 
 bool ClientConnection::on_msg(const proto::PubArgs& a, std::string_view msg) {
   if (Logger::instance().trace_enabled()) {
-    log_trace("{}:{} - cid:{} - \"<<- [{} {}{}{} {}]\"", ip_, port_, cid_,
-              a.has_headers() ? "HPUB" : "PUB", a.subject, a.reply.empty() ? "" : " ", a.reply,
-              a.total_len);
+    std::string arg(a.subject);
+    if (!a.reply.empty()) arg.append(" ").append(a.reply);
+    if (a.has_headers()) arg.append(" ").append(a.header_len_text);
+    arg.append(" ").append(a.total_len_text);
+    trace_in(a.has_headers() ? "HPUB" : "PUB", arg);
+    trace_payload("<<-", msg);
   }
   process_pub(a, msg);
   return !closed_;
@@ -375,8 +388,8 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
     // A client that did not ask for headers gets the payload alone, as a MSG.
     msg.remove_prefix(size_t(a.header_len));
     header_size = {};
-    total_size = std::string_view(stripped_size,
-                                  size_t(proto::write_uint(stripped_size, msg.size()) - stripped_size));
+    total_size = std::string_view(
+        stripped_size, size_t(proto::write_uint(stripped_size, msg.size()) - stripped_size));
   }
   const std::string_view subject = a.subject, reply = a.reply;
   const size_t line_max = proto::msg_line_max_len(subject, sub->sid, reply);
@@ -421,6 +434,15 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
       producer.touched_.push_back(this);
     }
   }
+  if (Logger::instance().trace_enabled()) {
+    std::string line(subject);
+    line.append(" ").append(sub->sid);
+    if (!reply.empty()) line.append(" ").append(reply);
+    if (!header_size.empty()) line.append(" ").append(header_size);
+    line.append(" ").append(total_size);
+    trace_out(header_size.empty() ? "MSG" : "HMSG", line);
+    trace_payload("->>", msg);
+  }
   // Server totals are summed by the producer and published once per read batch: a shared
   // atomic per message would bounce one cache line between all loops.
   ++producer.batch_out_msgs_;
@@ -429,12 +451,15 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
 
 bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
                               std::string_view sid) {
-  if (Logger::instance().trace_enabled())
-    log_trace("{}:{} - cid:{} - \"<<- [SUB {} {}{}{}]\"", ip_, port_, cid_, subject, queue,
-              queue.empty() ? "" : " ", sid);
+  if (Logger::instance().trace_enabled()) {
+    std::string arg(subject);
+    if (!queue.empty()) arg.append(" ").append(queue);
+    arg.append(" ").append(sid);
+    trace_in("SUB", arg);
+  }
   const int64_t max_subs = server_.opts().max_subscriptions;
   if (max_subs > 0 && int64_t(subs_.size()) >= max_subs) {
-    log_error("{}:{} - cid:{} - maximum subscriptions exceeded", ip_, port_, cid_);
+    log_error("{} - maximum subscriptions exceeded", log_prefix_);
     send_err("maximum subscriptions exceeded");
     return true;
   }
@@ -458,8 +483,7 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
 
 bool ClientConnection::on_unsub(std::string_view sid, int64_t max) {
   if (Logger::instance().trace_enabled())
-    log_trace("{}:{} - cid:{} - \"<<- [UNSUB {}{}{}]\"", ip_, port_, cid_, sid,
-              max > 0 ? " " : "", max > 0 ? std::to_string(max) : std::string());
+    trace_in("UNSUB", max >= 0 ? std::string(sid) + " " + std::to_string(max) : std::string(sid));
   auto it = subs_.find(sid);
   if (it != subs_.end()) {
     Subscription* s = it->second.get();
@@ -494,15 +518,16 @@ void ClientConnection::reap_finished_subs() {
 }
 
 bool ClientConnection::on_ping() {
-  if (Logger::instance().trace_enabled())
-    log_trace("{}:{} - cid:{} - \"<<- [PING]\"", ip_, port_, cid_);
+  if (Logger::instance().trace_enabled()) {
+    trace_in("PING", {});
+    trace_out("PONG", {});
+  }
   send_proto("PONG\r\n");
   return true;
 }
 
 bool ClientConnection::on_pong() {
-  if (Logger::instance().trace_enabled())
-    log_trace("{}:{} - cid:{} - \"<<- [PONG]\"", ip_, port_, cid_);
+  if (Logger::instance().trace_enabled()) trace_in("PONG", {});
   pings_out_ = 0;
   if (ping_sent_ns_ != 0) {
     rtt_ns_.store(mono_nanos() - ping_sent_ns_, std::memory_order_relaxed);
@@ -512,7 +537,7 @@ bool ClientConnection::on_pong() {
 }
 
 bool ClientConnection::on_err(std::string_view text) {
-  log_error("{}:{} - cid:{} - Client Error {}", ip_, port_, cid_, text);
+  log_error("{} - Client Error {}", log_prefix_, text);
   close(ClosedState::kParseError);
   return false;
 }
@@ -533,14 +558,44 @@ void ClientConnection::send_proto(std::string_view line) {
 }
 
 void ClientConnection::send_err(std::string_view err) {
-  if (Logger::instance().trace_enabled())
-    log_trace("{}:{} - cid:{} - \"->> [-ERR '{}']\"", ip_, port_, cid_, err);
+  if (Logger::instance().trace_enabled()) trace_out("-ERR", "'" + std::string(err) + "'");
   std::string line = "-ERR '";
   line.append(err).append("'\r\n");
   send_proto(line);
 }
 
-void ClientConnection::send_ok() { send_proto("+OK\r\n"); }
+void ClientConnection::send_ok() {
+  if (Logger::instance().trace_enabled()) trace_out("OK", {});
+  send_proto("+OK\r\n");
+}
+
+void ClientConnection::trace_in(std::string_view op, std::string_view arg) const {
+  if (arg.empty()) {
+    log_trace("{} - <<- [{}]", log_prefix_, op);
+  } else {
+    log_trace("{} - <<- [{} {}]", log_prefix_, op, arg);
+  }
+}
+
+void ClientConnection::trace_out(std::string_view op, std::string_view arg) const {
+  if (arg.empty()) {
+    log_trace("{} - ->> [{}]", log_prefix_, op);
+  } else {
+    log_trace("{} - ->> [{} {}]", log_prefix_, op, arg);
+  }
+}
+
+void ClientConnection::trace_payload(std::string_view direction, std::string_view msg) const {
+  if (msg.empty()) return;  // nats-server does not trace empty payloads
+  const size_t max = size_t(server_.opts().max_traced_msg_len);
+  if (max > 0 && msg.size() > max) {
+    std::string q = go_quote(msg.substr(0, max));
+    log_trace("{} - {} MSG_PAYLOAD: [\"{}...\"]", log_prefix_, direction,
+              std::string_view(q).substr(1, q.size() - 2));
+  } else {
+    log_trace("{} - {} MSG_PAYLOAD: [{}]", log_prefix_, direction, go_quote(msg));
+  }
+}
 
 void ClientConnection::run_remote_work() {
   if (closed_) return;
@@ -556,8 +611,8 @@ void ClientConnection::run_remote_work() {
   if (reason != ClosedState::kNone) {
     if (reason == ClosedState::kSlowConsumerPendingBytes) {
       server_.stats().slow_consumers.fetch_add(1, std::memory_order_relaxed);
-      log_notice("{}:{} - cid:{} - Slow Consumer Detected: MaxPending of {} Exceeded", ip_, port_,
-                 cid_, server_.opts().max_pending);
+      log_notice("{} - Slow Consumer Detected: MaxPending of {} Exceeded", log_prefix_,
+                 server_.opts().max_pending);
     }
     close(reason);
     return;
@@ -649,9 +704,10 @@ void ClientConnection::housekeeping(int64_t now) {
   }
   if (write_blocked_ && now - write_blocked_since_ns_ > o.write_deadline.count()) {
     server_.stats().slow_consumers.fetch_add(1, std::memory_order_relaxed);
-    log_notice("{}:{} - cid:{} - Slow Consumer Detected: WriteDeadline of {} exceeded with {} "
-               "total bytes.",
-               ip_, port_, cid_, go_duration(o.write_deadline.count()), writing_.size());
+    log_notice(
+        "{} - Slow Consumer Detected: WriteDeadline of {} exceeded with {} "
+        "total bytes.",
+        log_prefix_, go_duration(o.write_deadline.count()), writing_.size());
     close(ClosedState::kSlowConsumerWriteDeadline);
     return;
   }
@@ -661,13 +717,14 @@ void ClientConnection::housekeeping(int64_t now) {
     // Traffic from the client in the last interval proves it is alive.
     if (now - last_in_ns_ < interval && pings_out_ == 0) return;
     if (pings_out_ + 1 > o.max_pings_out) {
-      log_debug("{}:{} - cid:{} - Stale Client Connection - Closing", ip_, port_, cid_);
+      log_debug("{} - Stale Client Connection - Closing", log_prefix_);
       send_err("Stale Connection");
       close(ClosedState::kStaleConnection);
       return;
     }
     ++pings_out_;
     ping_sent_ns_ = now;
+    if (Logger::instance().trace_enabled()) trace_out("PING", {});
     send_proto("PING\r\n");
   }
 }

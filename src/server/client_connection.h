@@ -137,6 +137,10 @@ class ClientConnection final : public net::RemoteWork {
   void reap_finished_subs();
   void notify_touched();
   bool check_auth();
+  // nats-server's trace lines: `<prefix> - <<- [OP arg]`, `->> [OP arg]`, MSG_PAYLOAD.
+  void trace_in(std::string_view op, std::string_view arg) const;
+  void trace_out(std::string_view op, std::string_view arg) const;
+  void trace_payload(std::string_view direction, std::string_view msg) const;
 
   Server& server_;
   net::EventLoop& loop_;
@@ -145,6 +149,7 @@ class ClientConnection final : public net::RemoteWork {
   Account* account_;
   std::string ip_;
   int port_ = 0;
+  std::string log_prefix_;  // "ip:port - cid:N", the start of every log line about this client
 
   // Read side, owner loop only.
   proto::ClientParser parser_;

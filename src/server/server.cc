@@ -145,24 +145,27 @@ int Server::monitor_port() const { return monitor_ ? monitor_->port() : 0; }
 
 void Server::accept_next() {
   net::EventLoop& target = loops_->next_loop();
-  acceptor_->async_accept(target.io(), [this, &target](std::error_code ec,
-                                                       asio::ip::tcp::socket socket) {
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
-      log_error("Error accepting client connection: {}", ec.message());
-      // Usually out of file descriptors: back off a little rather than spin.
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      accept_next();
-      return;
-    }
-    // Hand the socket to its loop; the connection is created and used only there.
-    auto* raw = new asio::ip::tcp::socket(std::move(socket));
-    target.post([this, &target, raw] {
-      std::unique_ptr<asio::ip::tcp::socket> s(raw);
-      on_accepted(target, std::move(*s));
-    });
-    accept_next();
-  });
+  acceptor_->async_accept(target.io(),
+                          [this, &target](std::error_code ec, asio::ip::tcp::socket socket) {
+                            if (ec) {
+                              if (ec == asio::error::operation_aborted || !acceptor_->is_open())
+                                return;
+                              log_error("Error accepting client connection: {}", ec.message());
+                              // Usually out of file descriptors: back off a little rather than
+                              // spin.
+                              std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                              accept_next();
+                              return;
+                            }
+                            // Hand the socket to its loop; the connection is created and used only
+                            // there.
+                            auto* raw = new asio::ip::tcp::socket(std::move(socket));
+                            target.post([this, &target, raw] {
+                              std::unique_ptr<asio::ip::tcp::socket> s(raw);
+                              on_accepted(target, std::move(*s));
+                            });
+                            accept_next();
+                          });
 }
 
 void Server::on_accepted(net::EventLoop& loop, asio::ip::tcp::socket socket) {
@@ -282,7 +285,7 @@ void Server::run() {
     switch (sig) {
       case SIGINT:
       case SIGTERM:
-        log_notice("Trapped \"{}\" signal", sig == SIGINT ? "interrupt" : "terminated");
+        log_debug("Trapped \"{}\" signal", sig == SIGINT ? "interrupt" : "terminated");
         if (!shutdown_thread_.joinable()) shutdown_thread_ = std::thread([this] { shutdown(); });
         return;
       case SIGHUP:
@@ -344,7 +347,8 @@ void Server::shutdown() {
 
 size_t Server::close_clients(ClosedState reason, size_t max) {
   std::vector<std::future<size_t>> done;
-  const size_t per_loop = max == SIZE_MAX ? SIZE_MAX : std::max<size_t>(1, max / size_t(loops_->size()));
+  const size_t per_loop =
+      max == SIZE_MAX ? SIZE_MAX : std::max<size_t>(1, max / size_t(loops_->size()));
   for (int i = 0; i < loops_->size(); ++i) {
     auto p = std::make_shared<std::promise<size_t>>();
     done.push_back(p->get_future());
