@@ -3,19 +3,20 @@
 namespace nats::proto {
 
 size_t split_fields(std::string_view line, std::string_view* fields, size_t max_fields) {
+  // Separators are space and tab; '\r' and '\n' too, for the SUB/UNSUB arguments nats-server
+  // splits with them.
+  auto is_sep = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   size_t n = 0;
-  size_t i = 0;
-  const size_t len = line.size();
-  while (i < len) {
-    while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
-      ++i;
-    if (i == len) break;
-    size_t start = i;
-    while (i < len && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' && line[i] != '\n') ++i;
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  while (true) {
+    while (p != end && is_sep(*p)) ++p;
+    if (p == end) return n;
+    const char* start = p;
+    while (p != end && !is_sep(*p)) ++p;
     if (n == max_fields) return max_fields + 1;
-    fields[n++] = line.substr(start, i - start);
+    fields[n++] = std::string_view(start, size_t(p - start));
   }
-  return n;
 }
 
 int64_t parse_size(std::string_view s) {
@@ -30,7 +31,7 @@ int64_t parse_size(std::string_view s) {
   return n;
 }
 
-std::string parse_pub_args(std::string_view line, bool with_headers, PubArgs& args) {
+const char* parse_pub_args(std::string_view line, bool with_headers, PubArgs& args) {
   std::string_view f[5];
   size_t n = split_fields(line, f, 4);
   args.reply = {};
@@ -45,11 +46,10 @@ std::string parse_pub_args(std::string_view line, bool with_headers, PubArgs& ar
       args.reply = f[1];
       args.total_len_text = f[2];
     } else {
-      return "processPub Parse Error: '" + std::string(line) + "'";
+      return "processPub Parse Error";
     }
     args.total_len = parse_size(args.total_len_text);
-    if (args.total_len < 0) return "processPub Bad or Missing Size: '" + std::string(line) + "'";
-    return {};
+    return args.total_len < 0 ? "processPub Bad or Missing Size" : nullptr;
   }
   if (n == 3) {
     args.subject = f[0];
@@ -61,17 +61,16 @@ std::string parse_pub_args(std::string_view line, bool with_headers, PubArgs& ar
     args.header_len_text = f[2];
     args.total_len_text = f[3];
   } else {
-    return "processHeaderPub Parse Error: '" + std::string(line) + "'";
+    return "processHeaderPub Parse Error";
   }
   args.header_len = parse_size(args.header_len_text);
   args.total_len = parse_size(args.total_len_text);
-  if (args.header_len < 0)
-    return "processHeaderPub Bad or Missing Header Size: '" + std::string(line) + "'";
-  if (args.total_len < 0)
-    return "processHeaderPub Bad or Missing Total Size: '" + std::string(line) + "'";
-  if (args.header_len > args.total_len)
-    return "processHeaderPub Header Size larger then TotalSize: '" + std::string(line) + "'";
-  return {};
+  if (args.header_len < 0) return "processHeaderPub Bad or Missing Header Size";
+  if (args.total_len < 0) return "processHeaderPub Bad or Missing Total Size";
+  if (args.header_len > args.total_len) {
+    return "processHeaderPub Header Size larger then TotalSize";
+  }
+  return nullptr;
 }
 
 }  // namespace nats::proto

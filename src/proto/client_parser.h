@@ -58,9 +58,10 @@ size_t split_fields(std::string_view line, std::string_view* fields, size_t max_
 // empty input, or overflow.
 int64_t parse_size(std::string_view s);
 
-// Parses "subject [reply] size" or "subject [reply] hdr_size total_size" into args; returns an
-// error text for the log (empty when fine).
-std::string parse_pub_args(std::string_view line, bool with_headers, PubArgs& args);
+// Parses "subject [reply] size" or "subject [reply] hdr_size total_size" into args. Returns
+// nullptr when fine, else what was wrong, in nats-server's words, for the log. Allocation-free:
+// it runs for every message.
+const char* parse_pub_args(std::string_view line, bool with_headers, PubArgs& args);
 
 /*
 Handler concept (all return true to continue parsing, false to stop):

@@ -10,9 +10,9 @@ bool ClientParser::dispatch_arg(State s, std::string_view arg, Handler& h, Parse
   switch (s) {
     case State::kPubArg:
     case State::kHpubArg: {
-      r.error = parse_pub_args(arg, s == State::kHpubArg, pub_);
-      if (!r.error.empty()) {
+      if (const char* err = parse_pub_args(arg, s == State::kHpubArg, pub_)) {
         r.status = ParseStatus::kProtocolError;
+        r.error = std::string(err) + ": '" + std::string(arg) + "'";
         return false;
       }
       if (!h.on_pub(pub_)) {
@@ -57,8 +57,10 @@ inline void ClientParser::own_pub_args() {
   std::string owned;
   owned.reserve(pub_.subject.size() + pub_.reply.size() + pub_.header_len_text.size() +
                 pub_.total_len_text.size());
-  owned.append(pub_.subject).append(pub_.reply).append(pub_.header_len_text).append(
-      pub_.total_len_text);
+  owned.append(pub_.subject)
+      .append(pub_.reply)
+      .append(pub_.header_len_text)
+      .append(pub_.total_len_text);
   pub_line_.swap(owned);
   std::string_view all(pub_line_);
   size_t off = 0;

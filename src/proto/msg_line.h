@@ -14,7 +14,8 @@ namespace nats::proto {
 // Upper bound of the line length for the given parts, for reserving space.
 inline size_t msg_line_max_len(std::string_view subject, std::string_view sid,
                                std::string_view reply) {
-  return 5 + subject.size() + 1 + sid.size() + 1 + reply.size() + 1 + 20 + 1 + 20 + 2;  // sizes <= 20 digits
+  return 5 + subject.size() + 1 + sid.size() + 1 + reply.size() + 1 + 20 + 1 + 20 +
+         2;  // sizes <= 20 digits
 }
 
 // Appends the decimal form of v at out; returns the new end.

@@ -200,6 +200,9 @@ bool ClientConnection::on_connect(std::string_view json) {
   headers_.store(connect_.headers, std::memory_order_relaxed);
   connect_received_ = true;
   connect_deadline_ns_ = 0;
+  // A first estimate of the round trip until a PING measures it, as nats-server does.
+  if (rtt_ns_.load(std::memory_order_relaxed) == 0)
+    rtt_ns_.store(std::max<int64_t>(wall_nanos() - start_ns_, 1), std::memory_order_relaxed);
 
   // Choosing an account in CONNECT was an old sandbox feature; nats-server now refuses it.
   if ((auth_required_ && !server_.check_auth(connect_)) || !connect_.account.empty()) {
@@ -321,15 +324,13 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
   if (auto it = match_cache_.find(a.subject); it != match_cache_.end()) {
     r = &it->second->result;
   } else {
-    sl.match(a.subject, scratch_result_);
-    r = &scratch_result_;
-    if (!scratch_result_.empty()) {
-      if (match_cache_.size() >= kMaxMatchCacheEntries) match_cache_.clear();
-      auto entry = std::make_unique<CachedResult>();
-      entry->result = scratch_result_;
-      r = &entry->result;
-      match_cache_.emplace(std::string(a.subject), std::move(entry));
-    }
+    // Empty results are cached too: publishing to a subject nobody listens on is common
+    // (telemetry, no-responder probes) and should not cost a sublist walk each time.
+    if (match_cache_.size() >= kMaxMatchCacheEntries) match_cache_.clear();
+    auto entry = std::make_unique<CachedResult>();
+    sl.match(a.subject, entry->result);
+    r = &entry->result;
+    match_cache_.emplace(std::string(a.subject), std::move(entry));
   }
 
   bool delivered = false;
@@ -623,6 +624,7 @@ void ClientConnection::run_remote_work() {
 
 void ClientConnection::flush() {
   if (write_blocked_ || closed_) return;
+  if (!writing_.empty()) last_activity_ns_.store(wall_nanos(), std::memory_order_relaxed);
   const int fd = socket_.native_handle();
   iovec iov[kMaxIovecs];
   while (!writing_.empty()) {

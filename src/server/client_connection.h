@@ -182,7 +182,6 @@ class ClientConnection final : public net::RemoteWork {
   };
   StringMap<std::unique_ptr<CachedResult>> match_cache_;
   uint64_t match_cache_gen_ = 0;
-  SublistResult scratch_result_;
   std::vector<ClientConnection*> touched_;  // targets with output queued in this batch
   uint32_t queue_rand_;                     // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;

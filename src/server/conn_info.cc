@@ -1,0 +1,73 @@
+#include "server/conn_info.h"
+
+#include <utility>
+
+#include "base/clock.h"
+#include "server/account.h"
+#include "server/client_connection.h"
+
+namespace nats {
+
+ConnInfo make_conn_info(const ClientConnection& c, bool subs, bool details) {
+  ClientConnection::Snapshot s = c.snapshot(subs && !details);
+  ConnInfo ci;
+  ci.cid = s.cid;
+  ci.ip = std::move(s.ip);
+  ci.port = s.port;
+  ci.start_ns = s.start_ns;
+  ci.last_activity_ns = s.last_activity_ns;
+  ci.rtt_ns = s.rtt_ns;
+  ci.pending_bytes = s.pending_bytes;
+  ci.in_msgs = s.in_msgs;
+  ci.out_msgs = s.out_msgs;
+  ci.in_bytes = s.in_bytes;
+  ci.out_bytes = s.out_bytes;
+  ci.num_subs = s.num_subs;
+  ci.name = std::move(s.name);
+  ci.lang = std::move(s.lang);
+  ci.version = std::move(s.version);
+  ci.user = std::move(s.user);
+  // Every client is in the global account until multi-account configuration exists.
+  ci.account = kGlobalAccountName;
+  ci.subs = std::move(s.subs);
+  if (details) {
+    ci.subs_detail = c.subscription_details();
+    if (subs) {
+      ci.subs.reserve(ci.subs_detail.size());
+      for (const SubDetail& d : ci.subs_detail) ci.subs.push_back(d.subject);
+    }
+  }
+  return ci;
+}
+
+void ClosedClients::add(const ClientConnection& c, ClosedState reason) {
+  ConnInfo ci = make_conn_info(c, true, true);
+  ci.stop_ns = wall_nanos();
+  ci.reason = std::string(closed_state_name(reason));
+  add(std::move(ci));
+}
+
+void ClosedClients::add(ConnInfo info) {
+  std::lock_guard lock(mu_);
+  if (capacity_ == 0) return;
+  while (ring_.size() >= capacity_) ring_.pop_front();
+  ring_.push_back(std::move(info));
+}
+
+std::vector<ConnInfo> ClosedClients::snapshot() const {
+  std::lock_guard lock(mu_);
+  return {ring_.begin(), ring_.end()};
+}
+
+size_t ClosedClients::size() const {
+  std::lock_guard lock(mu_);
+  return ring_.size();
+}
+
+void ClosedClients::set_capacity(size_t capacity) {
+  std::lock_guard lock(mu_);
+  capacity_ = capacity;
+  while (ring_.size() > capacity_) ring_.pop_front();
+}
+
+}  // namespace nats
