@@ -91,6 +91,13 @@ bool Server::start() {
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(accept_loop.io());
   auto addr = asio::ip::make_address(opts_.host, ec);
   if (ec) {
+    // A host name (say "localhost"): listen on the first address it resolves to, as Go's
+    // net.Listen does. This runs once at start-up, before any loop, so blocking is fine.
+    asio::ip::tcp::resolver resolver(accept_loop.io());
+    auto results = resolver.resolve(opts_.host, "", ec);
+    if (!ec && !results.empty()) addr = results.begin()->endpoint().address();
+  }
+  if (ec) {
     log_fatal("Error listening on port: {}:{}, \"{}\"", opts_.host, opts_.port, ec.message());
     return false;
   }
