@@ -19,6 +19,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <asio.hpp>
 
+#include "base/spin_lock.h"
 #include "base/string_map.h"
 #include "net/event_loop.h"
 #include "net/out_buffer.h"
@@ -189,7 +190,7 @@ class ClientConnection final : public net::RemoteWork {
 
   // Write side. `pending_` and the flags below are shared with producers under out_mu_;
   // `writing_` is the owner's.
-  mutable std::mutex out_mu_;
+  mutable SpinLock out_mu_;  // held for a memcpy at most; see base/spin_lock.h
   net::OutBuffer pending_;
   bool flush_queued_ = false;
   bool out_closed_ = false;
