@@ -133,6 +133,7 @@ bool Server::start() {
   }
 
   loops_->start();
+  loops_started_ = true;
   for (int i = 0; i < loops_->size(); ++i) start_housekeeping(i);
 
   if (opts_.http_port != 0) {
@@ -333,17 +334,9 @@ void Server::shutdown() {
     done_cv_.notify_all();
   }
   if (monitor_) monitor_->stop();
-  if (acceptor_) {
-    std::promise<void> closed;
-    loops_->loop(0).post([this, &closed] {
-      std::error_code ec;
-      acceptor_->close(ec);
-      closed.set_value();
-    });
-    closed.get_future().wait();
-  }
+  close_listener();
   // Close clients on their own loops, then stop the loops.
-  close_clients(ClosedState::kServerShutdown, SIZE_MAX);
+  if (loops_started_) close_clients(ClosedState::kServerShutdown, SIZE_MAX);
   loops_->stop();
   remove_pid_and_ports_files();
   log_notice("Server Exiting..");
@@ -375,6 +368,23 @@ size_t Server::close_clients(ClosedState reason, size_t max) {
   return total;
 }
 
+void Server::close_listener() {
+  if (!acceptor_) return;
+  if (!loops_started_) {
+    std::error_code ec;
+    acceptor_->close(ec);
+    return;
+  }
+  // The acceptor belongs to loop 0: close it there, and wait so nothing is accepted after.
+  std::promise<void> closed;
+  loops_->loop(0).post([this, &closed] {
+    std::error_code ec;
+    acceptor_->close(ec);
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
 bool Server::sleep_unless_shutdown(int64_t nanos) {
   std::unique_lock lock(done_mu_);
   return !done_cv_.wait_for(lock, std::chrono::nanoseconds(nanos),
@@ -384,15 +394,7 @@ bool Server::sleep_unless_shutdown(int64_t nanos) {
 void Server::enter_lame_duck_mode() {
   if (lame_duck_.exchange(true) || shutting_down_.load()) return;
   log_notice("Entering lame duck mode, stop accepting new clients");
-  if (acceptor_) {
-    std::promise<void> closed;
-    loops_->loop(0).post([this, &closed] {
-      std::error_code ec;
-      acceptor_->close(ec);
-      closed.set_value();
-    });
-    closed.get_future().wait();
-  }
+  close_listener();
   // Clients that understand async INFO learn that they should move elsewhere.
   for_each_client([](ClientConnection& c) { c.send_lame_duck_info(); });
 

@@ -95,6 +95,8 @@ class Server {
   void start_housekeeping(int loop_index);
   // Closes up to max clients (spread over the loops), waiting until done; returns how many.
   size_t close_clients(ClosedState reason, size_t max);
+  // Stops accepting new clients (shutdown, lame duck). Not from loop 0 itself.
+  void close_listener();
   // Waits up to nanos; false if shutdown began meanwhile.
   bool sleep_unless_shutdown(int64_t nanos);
   void write_ports_file();
@@ -123,6 +125,7 @@ class Server {
   mutable std::mutex clients_mu_;
   absl::flat_hash_map<uint64_t, ClientConnection*> clients_;
 
+  bool loops_started_ = false;  // set by start(); before that nothing may be posted to a loop
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> lame_duck_{false};
   std::mutex done_mu_;

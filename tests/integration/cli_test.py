@@ -122,6 +122,27 @@ class CommandLine(unittest.TestCase):
                 self.assertIn("not supported yet", out.stderr, args)
 
 
+class StartupFailures(unittest.TestCase):
+    def test_port_in_use_fails_fast_with_nats_server_message(self):
+        srv = Server(NATSD)
+        try:
+            out = run(NATSD, "-a", "127.0.0.1", "-p", str(srv.port), timeout=10)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn(f"[FTL] Error listening on port: 127.0.0.1:{srv.port}", out.stderr)
+        finally:
+            srv.stop()
+            srv.close()
+
+    def test_monitor_port_in_use_fails_fast(self):
+        srv = Server(NATSD)
+        try:
+            out = run(NATSD, "-a", "127.0.0.1", "-p", "-1", "-m", str(srv.port), timeout=10)
+            self.assertEqual(out.returncode, 1)
+        finally:
+            srv.stop()
+            srv.close()
+
+
 class FilesAndSignals(unittest.TestCase):
     def test_ports_and_pid_files_written_then_removed(self):
         with tempfile.TemporaryDirectory() as d:
