@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server libnats-dev
   python3 nodejs npm procps
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

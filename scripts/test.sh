@@ -19,3 +19,8 @@ if [ $sanitize = 1 ]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$jobs" -L unit)
 fi
+
+# A short libFuzzer run of the protocol parser (the seed corpus also runs above as a unit test).
+if [ "${1:-}" = "--ci" ] && command -v clang >/dev/null 2>&1; then
+  scripts/fuzz.sh 60
+fi

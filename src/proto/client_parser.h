@@ -165,7 +165,6 @@ class ClientParser {
 
   size_t max_control_line_;
   State state_ = State::kStart;
-  State arg_state_ = State::kStart;  // which *Arg state a split line belongs to
   std::string arg_buf_;              // control line split across reads
   std::string msg_buf_;              // payload split across reads
   std::string pub_line_;             // owned copy of the PUB/HPUB line when the payload splits

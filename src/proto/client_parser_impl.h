@@ -375,6 +375,8 @@ ParseResult ClientParser::parse(const char* data, size_t len, Handler& h) {
 unknown_op:
   state_ = State::kStart;
   arg_buf_.clear();
+  msg_buf_.clear();
+  pub_owned_ = false;
   r.status = ParseStatus::kUnknownOp;
   r.consumed = i;
   return r;
