@@ -20,7 +20,7 @@ if [ $sanitize = 1 ]; then
     ctest --output-on-failure -j "$jobs" -L unit)
 fi
 
-# A short libFuzzer run of the protocol parser (the seed corpus also runs above as a unit test).
+# A short libFuzzer run of each parser (their seed corpora also run above as unit tests).
 if [ "${1:-}" = "--ci" ] && command -v clang >/dev/null 2>&1; then
-  scripts/fuzz.sh 60
+  scripts/fuzz.sh 40
 fi
