@@ -7,13 +7,17 @@
 #include <iostream>
 
 #include "base/logger.h"
+#include "server/auth.h"
+#include "server/config_options.h"
 #include "server/flags.h"
 #include "server/options.h"
 #include "server/server.h"
 #include "server/signal_command.h"
 
-int main(int argc, char** argv) {
-  nats::FlagParseResult flags = nats::parse_flags(argc, argv);
+namespace {
+
+// Acts on a flag parse that is not "run"; returns the exit code, or -1 to go on running.
+int handle_flag_action(const nats::FlagParseResult& flags) {
   switch (flags.action) {
     case nats::FlagAction::kShowHelp:
       std::cout << nats::usage_text();
@@ -33,6 +37,35 @@ int main(int argc, char** argv) {
     case nats::FlagAction::kRun:
       break;
   }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nats::FlagParseResult flags = nats::parse_flags(argc, argv);
+  if (int rc = handle_flag_action(flags); rc >= 0) return rc;
+
+  // A configuration file first, then the command line again on top of it: flags win, as in
+  // nats-server.
+  if (const std::string file = flags.options.config_file; !file.empty()) {
+    nats::Options from_file;
+    nats::ConfigApplyResult loaded = nats::load_config_file(file, from_file);
+    if (!loaded.ok()) {
+      std::cerr << "natsd: " << loaded.to_string();
+      return nats::kStartupErrorExitCode;
+    }
+    flags = nats::parse_flags(argc, argv, from_file);
+    if (int rc = handle_flag_action(flags); rc >= 0) return rc;
+    if (flags.options.check_config) {
+      if (std::vector<std::string> bad = nats::validate_auth_options(flags.options); !bad.empty()) {
+        for (const std::string& m : bad) std::cerr << "natsd: " << m << "\n";
+        return nats::kStartupErrorExitCode;
+      }
+      std::cerr << "natsd: configuration file " << file << " is valid\n";
+      return 0;
+    }
+  }
   // Refuse rather than run without something that was asked for.
   std::vector<std::string> unsupported = nats::unsupported_features(flags);
   if (!unsupported.empty()) {
@@ -42,6 +75,11 @@ int main(int argc, char** argv) {
 
   nats::Options opts = flags.options;
   nats::set_baseline_options(opts);
+  // Settings that parse but cannot work together (a token next to a users list, ...).
+  if (std::vector<std::string> bad = nats::validate_auth_options(opts); !bad.empty()) {
+    for (const std::string& m : bad) std::cerr << "natsd: " << m << "\n";
+    return nats::kStartupErrorExitCode;
+  }
 
   nats::Logger::Settings log;
   log.logtime = opts.logtime;

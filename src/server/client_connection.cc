@@ -5,12 +5,14 @@
 
 #include <cerrno>
 
+#include <sodium.h>
 #include <nlohmann/json.hpp>
 
 #include "base/check.h"
 #include "base/clock.h"
 #include "base/go_quote.h"
 #include "base/logger.h"
+#include "crypto/nuid.h"
 #include "proto/msg_line.h"
 #include "server/account.h"
 #include "server/server.h"
@@ -67,6 +69,7 @@ ClientConnection::~ClientConnection() = default;
 void ClientConnection::start() {
   const Options& o = server_.opts();
   auth_required_ = server_.auth_required();
+  if (server_.authenticator().nonce_required()) nonce_ = crypto::random_nonce();
   const int64_t now = mono_nanos();
   last_in_ns_ = now;
   next_ping_ns_ = now + o.ping_interval.count();
@@ -91,16 +94,7 @@ void ClientConnection::on_readable() {
     ssize_t n = ::read(fd, rbuf_.get(), rcap_);
     if (n > 0) {
       last_in_ns_ = mono_nanos();
-      proto::ParseResult r = parser_.parse(rbuf_.get(), size_t(n), *this);
-      if (r.status != proto::ParseStatus::kOk) {
-        end_read_batch();
-        handle_parse_result(r);
-        return;
-      }
-      if (closed_) {
-        end_read_batch();
-        return;
-      }
+      if (!consume_input(rbuf_.get(), size_t(n))) return;
       // Adapt the read buffer to the traffic: double when a read fills it, halve after a few
       // short reads, as nats-server does.
       if (size_t(n) == rcap_) {
@@ -131,6 +125,26 @@ void ClientConnection::on_readable() {
   }
   end_read_batch();
   arm_read();
+}
+
+bool ClientConnection::consume_input(const char* data, size_t n) {
+  proto::ParseResult r = parser_.parse(data, n, *this);
+  if (r.status == proto::ParseStatus::kStopped && pending_auth_ != nullptr && !closed_) {
+    // A CONNECT is being checked: keep what followed it for when the verdict comes.
+    held_input_.assign(data + r.consumed, n - r.consumed);
+    end_read_batch();
+    return false;
+  }
+  if (r.status != proto::ParseStatus::kOk) {
+    end_read_batch();
+    handle_parse_result(r);
+    return false;
+  }
+  if (closed_) {
+    end_read_batch();
+    return false;
+  }
+  return true;
 }
 
 void ClientConnection::end_read_batch() {
@@ -205,15 +219,37 @@ bool ClientConnection::on_connect(std::string_view json) {
     rtt_ns_.store(std::max<int64_t>(wall_nanos() - start_ns_, 1), std::memory_order_relaxed);
 
   // Choosing an account in CONNECT was an old sandbox feature; nats-server now refuses it.
-  if ((auth_required_ && !server_.check_auth(connect_)) || !connect_.account.empty()) {
-    if (!connect_.user.empty())
-      log_error("{} - authentication error - User \"{}\"", log_prefix_, connect_.user);
-    else
-      log_error("{} - authentication error", log_prefix_);
-    send_err("Authorization Violation");
-    close(ClosedState::kAuthenticationViolation);
+  if (!connect_.account.empty()) {
+    auth_violation();
     return false;
   }
+  if (auth_required_) {
+    const AuthRequest req{connect_.user, connect_.pass, connect_.auth_token,
+                          connect_.nkey, connect_.sig,  nonce_};
+    const AuthDecision d = server_.authenticator().authenticate(req);
+    // Logs and monitoring name the user the client became (or tried to), as nats-server does
+    // for the no_auth_user.
+    if (!d.user.empty()) {
+      std::string& field = d.is_nkey ? connect_.nkey : connect_.user;
+      if (field.empty()) field.assign(d.user);
+    }
+    switch (d.status) {
+      case AuthStatus::kRejected:
+        auth_violation();
+        return false;
+      case AuthStatus::kCheckPassword:
+        // Stops the parser either way: after the check, or after the violation.
+        if (!start_password_check(d)) auth_violation();
+        return false;
+      case AuthStatus::kAccepted:
+        accept_identity(d);
+        break;
+    }
+  }
+  return finish_connect();
+}
+
+bool ClientConnection::finish_connect() {
   if (connect_.protocol < 0 || connect_.protocol > 1) {
     send_err("invalid client protocol");
     close(ClosedState::kBadClientProtocolVersion);
@@ -226,6 +262,92 @@ bool ClientConnection::on_connect(std::string_view json) {
   }
   if (connect_.verbose) send_ok();
   return true;
+}
+
+bool ClientConnection::start_password_check(const AuthDecision& d) {
+  pending_decision_ = d;
+  pending_auth_ = std::make_shared<PendingAuth>(PendingAuth{this});
+  // The job owns copies of what it needs; the connection may close (and be freed) meanwhile.
+  auto job = [token = pending_auth_, loop = &loop_, auth = &server_.authenticator(),
+              hash = std::string(d.hash), secret = std::string(d.secret)]() mutable {
+    const bool ok = auth->verify_password(hash, secret);
+    sodium_memzero(secret.data(), secret.size());
+    loop->post([token = std::move(token), ok] {
+      if (token->conn != nullptr) token->conn->on_password_verdict(ok);
+    });
+  };
+  if (server_.submit_blocking(std::move(job))) return true;
+  pending_auth_.reset();
+  log_error("{} - no worker to check the password", log_prefix_);
+  return false;
+}
+
+void ClientConnection::on_password_verdict(bool ok) {
+  pending_auth_.reset();
+  if (closed_) return;
+  if (!ok) {
+    auth_violation();
+    return;
+  }
+  accept_identity(pending_decision_);
+  if (!finish_connect()) return;
+  resume_reading();
+}
+
+void ClientConnection::resume_reading() {
+  std::string input;
+  input.swap(held_input_);
+  if (!input.empty() && !consume_input(input.data(), input.size())) return;
+  end_read_batch();
+  arm_read();
+}
+
+void ClientConnection::accept_identity(const AuthDecision& d) {
+  if (d.permissions != nullptr) {
+    perms_ = std::make_unique<ClientPermissions>(*d.permissions);
+  } else {
+    perms_.reset();
+  }
+  std::lock_guard lock(out_mu_);
+  track_replies_ = perms_ != nullptr && perms_->tracks_responses();
+  if (!track_replies_) delivered_replies_.clear();
+}
+
+std::string ClientConnection::auth_user_label() const {
+  if (!connect_.nkey.empty()) return fmt::format("Nkey {}", go_quote(connect_.nkey));
+  if (!connect_.user.empty()) return fmt::format("User {}", go_quote(connect_.user));
+  if (!connect_.auth_token.empty()) return "Token \"[REDACTED]\"";
+  return "User \"N/A\"";
+}
+
+void ClientConnection::auth_violation() {
+  // nats-server names who failed when the client said who it was.
+  if (!connect_.nkey.empty() || !connect_.user.empty() || !connect_.auth_token.empty()) {
+    log_error("{} - authentication error - {}", log_prefix_, auth_user_label());
+  } else {
+    log_error("{} - authentication error", log_prefix_);
+  }
+  send_err("Authorization Violation");
+  close(ClosedState::kAuthenticationViolation);
+}
+
+bool ClientConnection::publish_permitted(std::string_view subject) {
+  if (perms_->publish_allowed(subject)) return true;
+  if (!perms_->tracks_responses()) return false;
+  take_delivered_replies();
+  return perms_->response_allowed(subject, mono_nanos());
+}
+
+void ClientConnection::take_delivered_replies() {
+  {
+    std::lock_guard lock(out_mu_);
+    if (delivered_replies_.empty()) return;
+    replies_spare_.swap(delivered_replies_);
+  }
+  if (perms_ != nullptr) {
+    for (const DeliveredReply& r : replies_spare_) perms_->add_reply(r.subject, r.at_ns);
+  }
+  replies_spare_.clear();
 }
 
 bool ClientConnection::apply_connect_json(std::string_view json) {
@@ -311,6 +433,12 @@ bool ClientConnection::on_msg(const proto::PubArgs& a, std::string_view msg) {
 void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg) {
   ++batch_in_msgs_;
   batch_in_bytes_ += msg.size();
+  if (perms_ != nullptr && perms_->restricts_publish() && !publish_permitted(a.subject)) {
+    log_error("{} - Publish Violation - {}, Subject {}", log_prefix_, auth_user_label(),
+              go_quote(a.subject));
+    send_err(fmt::format("Permissions Violation for Publish to {}", go_quote(a.subject)));
+    return;
+  }
   if (connect_.verbose) send_ok();
 
   // Per-connection cache of match results, dropped whenever the sublist changes.
@@ -337,6 +465,7 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
   for (Subscription* s : r->psubs) {
     ClientConnection* c = s->client;
     if (c == nullptr || (c == this && !connect_.echo)) continue;
+    if (s->deny_filter && s->delivery_denied(a.subject)) continue;
     c->deliver(s, a, msg, *this);
     delivered = true;
   }
@@ -353,6 +482,8 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
       ClientConnection* c = s->client;
       if (c == nullptr || s->closed.load(std::memory_order_relaxed)) continue;
       if (c == this && !connect_.echo) continue;
+      // A member whose subscribe deny clauses refuse the subject passes it to the next one.
+      if (s->deny_filter && s->delivery_denied(a.subject)) continue;
       const uint64_t max = s->max_msgs.load(std::memory_order_relaxed);
       if (max != 0 && s->delivered.load(std::memory_order_relaxed) >= max) continue;
       c->deliver(s, a, msg, *this);
@@ -422,6 +553,8 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
       total = n + msg.size() + 2;
     }
     if (finished) finished_subs_.push_back(sub);
+    if (track_replies_ && !reply.empty())
+      delivered_replies_.push_back({std::string(reply), mono_nanos()});
     // Written only under out_mu_: load+store, no read-modify-write.
     out_msgs_.store(out_msgs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     out_bytes_.store(out_bytes_.load(std::memory_order_relaxed) + msg.size(),
@@ -458,6 +591,19 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
     arg.append(" ").append(sid);
     trace_in("SUB", arg);
   }
+  if (perms_ != nullptr && !perms_->rules().can_subscribe(subject, queue)) {
+    if (queue.empty()) {
+      log_error("{} - Subscription Violation - {}, Subject {}, SID {}", log_prefix_,
+                auth_user_label(), go_quote(subject), sid);
+      send_err(fmt::format("Permissions Violation for Subscription to {}", go_quote(subject)));
+    } else {
+      log_error("{} - Subscription Violation - {}, Subject {}, Queue: {}, SID {}", log_prefix_,
+                auth_user_label(), go_quote(subject), go_quote(queue), sid);
+      send_err(fmt::format("Permissions Violation for Subscription to {} using queue {}",
+                           go_quote(subject), go_quote(queue)));
+    }
+    return true;
+  }
   const int64_t max_subs = server_.opts().max_subscriptions;
   if (max_subs > 0 && int64_t(subs_.size()) >= max_subs) {
     log_error("{} - maximum subscriptions exceeded", log_prefix_);
@@ -473,6 +619,7 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
   sub->subject.assign(subject);
   sub->queue.assign(queue);
   sub->sid.assign(sid);
+  if (perms_ != nullptr) sub->deny_filter = perms_->rules().delivery_deny_filter(subject, queue);
   if (account_->sublist().insert(sub.get()) != SublistStatus::kOk) {
     send_err("Invalid Subject");
     return true;
@@ -601,13 +748,14 @@ void ClientConnection::trace_payload(std::string_view direction, std::string_vie
 void ClientConnection::run_remote_work() {
   if (closed_) return;
   ClosedState reason;
-  bool reap;
+  bool reap, replies;
   {
     std::lock_guard lock(out_mu_);
     flush_queued_ = false;
     writing_.splice(pending_);
     reason = requested_close_;
     reap = !finished_subs_.empty();
+    replies = !delivered_replies_.empty();
   }
   if (reason != ClosedState::kNone) {
     if (reason == ClosedState::kSlowConsumerPendingBytes) {
@@ -619,6 +767,8 @@ void ClientConnection::run_remote_work() {
     return;
   }
   if (reap) reap_finished_subs();
+  // Keeps the recorded replies bounded by one batch even if the client never publishes.
+  if (replies) take_delivered_replies();
   flush();
 }
 
@@ -661,12 +811,19 @@ void ClientConnection::arm_write() {
 void ClientConnection::close(ClosedState reason) {
   if (closed_) return;
   closed_ = true;
+  if (pending_auth_) {
+    // The verdict may still arrive; it must not find this connection.
+    pending_auth_->conn = nullptr;
+    pending_auth_.reset();
+  }
+  held_input_.clear();
   // Monitoring: remember it for /connz?state=closed while its subscriptions still exist.
   server_.closed_clients().add(*this, reason);
   {
     std::lock_guard lock(out_mu_);
     out_closed_ = true;
     writing_.splice(pending_);
+    delivered_replies_.clear();
   }
   // Give queued protocol (an -ERR, say) one non-blocking chance to reach the client. A slow
   // consumer gets nothing more: its socket is what is full.
@@ -720,6 +877,7 @@ void ClientConnection::housekeeping(int64_t now) {
     if (now - last_in_ns_ < interval && pings_out_ == 0) return;
     if (pings_out_ + 1 > o.max_pings_out) {
       log_debug("{} - Stale Client Connection - Closing", log_prefix_);
+      server_.stats().stale_connections.fetch_add(1, std::memory_order_relaxed);
       send_err("Stale Connection");
       close(ClosedState::kStaleConnection);
       return;

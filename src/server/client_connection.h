@@ -7,6 +7,13 @@
 // and requesting work (flush, close as slow consumer, reap auto-unsubscribed subs) which the
 // owner performs in run_remote_work(). Memory is freed through EventLoop::retire, so a pointer
 // obtained during a read batch stays valid for that batch.
+//
+// A CONNECT whose password must be checked with bcrypt is verified on the server's worker pool.
+// Until the verdict comes back (posted to the owner loop) the connection reads nothing more:
+// the input after the CONNECT is held, the socket is not polled, and nothing after the CONNECT
+// is processed. The job never sees the connection itself, only a shared PendingAuth token
+// whose `conn` the owner clears when it closes, so a verdict for a closed (and retired)
+// connection is dropped. See docs/threading.md.
 
 #include <atomic>
 #include <cstdint>
@@ -24,8 +31,10 @@
 #include "net/event_loop.h"
 #include "net/out_buffer.h"
 #include "proto/client_parser.h"
+#include "server/authenticator.h"
 #include "server/closed_state.h"
 #include "server/conn_info.h"
+#include "server/permissions.h"
 #include "server/sublist.h"
 #include "server/subscription.h"
 
@@ -93,6 +102,8 @@ class ClientConnection final : public net::RemoteWork {
   std::vector<SubDetail> subscription_details() const;
 
   bool echo() const { return connect_.echo; }
+  // The nonce sent in INFO for nkey users to sign; empty when none is needed.
+  const std::string& nonce() const { return nonce_; }
   const std::string& snapshot_ip() const { return ip_; }
   int port() const { return port_; }
   // Sends -ERR 'maximum connections exceeded' after INFO and closes, as nats-server does.
@@ -117,6 +128,9 @@ class ClientConnection final : public net::RemoteWork {
  private:
   void arm_read();
   void on_readable();
+  // Parses one chunk of input. False when reading must stop: the connection closed, or a
+  // CONNECT waits for its password check (the unparsed rest is then kept in held_input_).
+  bool consume_input(const char* data, size_t n);
   void handle_parse_result(const proto::ParseResult& r);
   void end_read_batch();
 
@@ -137,7 +151,23 @@ class ClientConnection final : public net::RemoteWork {
   void remove_sub(Subscription* sub);
   void reap_finished_subs();
   void notify_touched();
-  bool check_auth();
+
+  // Authentication and authorization (owner loop).
+  // Sends the CONNECT's password to the worker pool; false if it could not be queued.
+  bool start_password_check(const AuthDecision& d);
+  void on_password_verdict(bool ok);
+  void accept_identity(const AuthDecision& d);
+  // The checks after authentication (protocol version, no_responders) and +OK; false if closed.
+  bool finish_connect();
+  // Processes the input held during a password check, then reads again.
+  void resume_reading();
+  // -ERR 'Authorization Violation', logged as nats-server does, and close.
+  void auth_violation();
+  // nats-server's getAuthUser: `Nkey "U..."`, `User "bob"`, `Token "[REDACTED]"`, `User "N/A"`.
+  std::string auth_user_label() const;
+  bool publish_permitted(std::string_view subject);
+  // Moves reply subjects delivered to this client (recorded by producers) into perms_.
+  void take_delivered_replies();
   // nats-server's trace lines: `<prefix> - <<- [OP arg]`, `->> [OP arg]`, MSG_PAYLOAD.
   void trace_in(std::string_view op, std::string_view arg) const;
   void trace_out(std::string_view op, std::string_view arg) const;
@@ -166,6 +196,18 @@ class ClientConnection final : public net::RemoteWork {
   // strip headers, hence atomic.
   std::atomic<bool> headers_{false};
   bool auth_required_ = false;
+  std::string nonce_;  // sent in INFO when nkey users exist
+  // Permissions of the authenticated user; null when unrestricted (the message path tests
+  // only this pointer).
+  std::unique_ptr<ClientPermissions> perms_;
+  // A password check in flight: the token the worker's verdict is delivered through, the
+  // decision to apply if it passes, and the input that arrived after the CONNECT.
+  struct PendingAuth {
+    ClientConnection* conn;  // owner loop only; cleared by close()
+  };
+  std::shared_ptr<PendingAuth> pending_auth_;
+  AuthDecision pending_decision_;
+  std::string held_input_;
   bool closed_ = false;
   int64_t start_ns_;
   int64_t connect_deadline_ns_ = 0;
@@ -196,6 +238,15 @@ class ClientConnection final : public net::RemoteWork {
   bool out_closed_ = false;
   ClosedState requested_close_ = ClosedState::kNone;
   std::vector<Subscription*> finished_subs_;
+  // allow_responses: reply subjects of messages delivered to this client, recorded by
+  // producers when track_replies_ is set, taken over by the owner (perms_) when it publishes.
+  struct DeliveredReply {
+    std::string subject;
+    int64_t at_ns;
+  };
+  bool track_replies_ = false;
+  std::vector<DeliveredReply> delivered_replies_;
+  std::vector<DeliveredReply> replies_spare_;  // owner only: recycled by take_delivered_replies
   net::OutBuffer writing_;
   bool write_blocked_ = false;
   int64_t write_blocked_since_ns_ = 0;

@@ -484,9 +484,6 @@ std::vector<std::string> unsupported_features(const FlagParseResult& result) {
   std::vector<std::string> out;
   if (result.action != FlagAction::kRun) return out;
   const Options& o = result.options;
-  if (!o.config_file.empty()) {
-    out.emplace_back("configuration files (-c, --config) are not supported yet");
-  }
   if (o.tls) {
     out.emplace_back(
         "TLS (--tls, --tlsverify, --tlscert, --tlskey, --tlscacert) is not supported yet");

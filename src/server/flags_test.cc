@@ -520,8 +520,7 @@ TEST(Flags, CheckConfigNeedsAConfigFile) {
   ASSERT_EQ(r.action, FlagAction::kRun);
   EXPECT_TRUE(r.options.check_config);
   EXPECT_EQ(r.options.config_file, "natsd.conf");
-  EXPECT_THAT(unsupported_features(r),
-              ElementsAre("configuration files (-c, --config) are not supported yet"));
+  EXPECT_THAT(unsupported_features(r), IsEmpty());  // configuration files are supported
 }
 
 TEST(Flags, ExplicitOptionsNameWhatFlagsSet) {
@@ -591,8 +590,7 @@ TEST(Flags, UnsupportedFeaturesAreNamed) {
   auto msgs = [](std::initializer_list<const char*> args) {
     return unsupported_features(parse(args));
   };
-  EXPECT_THAT(msgs({"-c", "x.conf"}),
-              ElementsAre("configuration files (-c, --config) are not supported yet"));
+  EXPECT_THAT(msgs({"-c", "x.conf"}), IsEmpty());
   EXPECT_THAT(msgs({"-js"}), ElementsAre(HasSubstr("JetStream")));
   EXPECT_THAT(msgs({"-sd", "/tmp/js"}), ElementsAre(HasSubstr("JetStream")));
   EXPECT_THAT(msgs({"-s"}), ElementsAre(HasSubstr("syslog")));
@@ -603,7 +601,7 @@ TEST(Flags, UnsupportedFeaturesAreNamed) {
   EXPECT_THAT(msgs({"--cluster_name", "east"}), ElementsAre(HasSubstr("clustering")));
   EXPECT_THAT(msgs({"--no_advertise"}), ElementsAre(HasSubstr("clustering")));
   EXPECT_THAT(msgs({"--connect_retries", "2"}), ElementsAre(HasSubstr("clustering")));
-  EXPECT_THAT(msgs({"-c", "x.conf", "-js", "-s"}), ::testing::SizeIs(3));
+  EXPECT_THAT(msgs({"-c", "x.conf", "-js", "-s"}), ::testing::SizeIs(2));
   // Things natsd does support are not listed.
   EXPECT_THAT(msgs({"-p", "-1", "-m", "8222", "-DVV", "-l", "x.log", "-P", "x.pid", "--user", "u",
                     "--pass", "p", "-T=false", "--ports_file_dir", "/tmp", "-js=false"}),

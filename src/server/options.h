@@ -11,7 +11,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "server/auth.h"
 
 namespace nats {
 
@@ -99,10 +103,16 @@ struct Options {
   std::string pid_file;        // -P
   std::string ports_file_dir;  // --ports_file_dir
 
-  // Authorization (single user or token from the command line).
+  // Authorization (single user or token from the command line). The password and token may
+  // be bcrypt hashes.
   std::string username;       // --user
   std::string password;       // --pass
   std::string authorization;  // --auth: token
+  // Authorization from a configuration file (see server/auth.h for the semantics).
+  std::vector<User> users;                         // authorization.users with user/password
+  std::vector<NkeyUser> nkeys;                     // authorization.users with nkey
+  std::optional<Permissions> default_permissions;  // for users and nkeys without their own
+  std::string no_auth_user;  // the user (or nkey) a client without credentials becomes
 
   // TLS for clients.
   bool tls = false;                         // --tls

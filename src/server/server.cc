@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -23,14 +24,7 @@ namespace nats {
 
 namespace {
 constexpr auto kHousekeepingTick = std::chrono::milliseconds(250);
-
-// Constant-time comparison so a wrong password takes as long as a right one.
-bool secure_equal(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  const size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
+constexpr int kMaxAuthWorkers = 2;  // threads for bcrypt checks
 }  // namespace
 
 Server::Server(Options opts, std::string program_name)
@@ -41,6 +35,12 @@ Server::Server(Options opts, std::string program_name)
   if (n <= 0) n = 1;
   loops_ = std::make_unique<net::LoopGroup>(n);
   loop_clients_.resize(size_t(n));
+  authenticator_ = std::make_unique<Authenticator>(opts_);
+  if (authenticator_->uses_bcrypt()) {
+    // bcrypt is pure CPU: one thread per two loops, so checks never starve the loops.
+    workers_ =
+        std::make_unique<net::WorkerPool>(std::clamp(n / 2, 1, kMaxAuthWorkers), "natsd-auth");
+  }
 
   // Everything in INFO up to the per-client fields, in nats-server's field order.
   nlohmann::ordered_json j;
@@ -52,7 +52,7 @@ Server::Server(Options opts, std::string program_name)
   j["host"] = opts_.host;
   j["port"] = 0;  // patched in start() once the port is known
   j["headers"] = true;
-  if (auth_required()) j["auth_required"] = true;
+  if (authenticator_->advertise_auth_required()) j["auth_required"] = true;
   j["max_payload"] = opts_.max_payload;
   info_prefix_ = j.dump();
 }
@@ -63,16 +63,8 @@ Server::~Server() {
   if (lame_duck_thread_.joinable()) lame_duck_thread_.join();
 }
 
-bool Server::auth_required() const {
-  return !opts_.username.empty() || !opts_.authorization.empty();
-}
-
-bool Server::check_auth(const ConnectOptions& c) const {
-  if (!opts_.authorization.empty()) return secure_equal(c.auth_token, opts_.authorization);
-  if (!opts_.username.empty()) {
-    return secure_equal(c.user, opts_.username) && secure_equal(c.pass, opts_.password);
-  }
-  return true;
+bool Server::submit_blocking(std::function<void()> job) {
+  return workers_ != nullptr && workers_->submit(std::move(job));
 }
 
 std::string Server::client_info_line(const ClientConnection& c) const {
@@ -80,6 +72,7 @@ std::string Server::client_info_line(const ClientConnection& c) const {
   // info_prefix_ ends with '}'; the per-client fields go before it.
   line.append(info_prefix_, 0, info_prefix_.size() - 1);
   line += fmt::format(",\"client_id\":{},\"client_ip\":\"{}\"", c.cid(), c.snapshot_ip());
+  if (!c.nonce().empty()) line += fmt::format(",\"nonce\":\"{}\"", c.nonce());
   if (lame_duck_.load()) line += ",\"ldm\":true";
   line += "} \r\n";  // nats-server puts a space before the CRLF
   return line;
@@ -122,6 +115,9 @@ bool Server::start() {
   log_notice("  Name:     {}", server_name_);
   log_notice("  ID:       {}", server_id_);
   log_notice("  Loops:    {}", loops_->size());
+  if (authenticator_->has_plaintext_passwords())
+    log_warn("Plaintext passwords detected, use nkeys or bcrypt");
+  for (const std::string& w : authenticator_->warnings()) log_warn("{}", w);
 
   if (!opts_.pid_file.empty()) {
     std::ofstream f(opts_.pid_file, std::ios::trunc);
@@ -210,8 +206,6 @@ void Server::client_closed(ClientConnection& c, ClosedState reason) {
   if (c.intrusive_next) c.intrusive_next->intrusive_prev = c.intrusive_prev;
   if (lc.head == &c) lc.head = c.intrusive_next;
   c.intrusive_next = c.intrusive_prev = nullptr;
-  if (reason == ClosedState::kStaleConnection)
-    stats_.stale_connections.fetch_add(1, std::memory_order_relaxed);
   log_debug("{}:{} - cid:{} - Client connection closed: {}", c.snapshot_ip(), c.port(), c.cid(),
             closed_state_name(reason));
 }
@@ -337,6 +331,9 @@ void Server::shutdown() {
   close_listener();
   // Close clients on their own loops, then stop the loops.
   if (loops_started_) close_clients(ClosedState::kServerShutdown, SIZE_MAX);
+  // Queued bcrypt checks are dropped; a running one finishes and posts its verdict to a loop
+  // that is still alive, where the closed connection ignores it (see ClientConnection).
+  if (workers_) workers_->stop();
   loops_->stop();
   remove_pid_and_ports_files();
   log_notice("Server Exiting..");

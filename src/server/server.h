@@ -20,7 +20,9 @@
 #include <asio.hpp>
 
 #include "net/event_loop.h"
+#include "net/worker_pool.h"
 #include "server/account.h"
+#include "server/authenticator.h"
 #include "server/closed_state.h"
 #include "server/conn_info.h"
 #include "server/options.h"
@@ -28,7 +30,6 @@
 namespace nats {
 
 class ClientConnection;
-struct ConnectOptions;
 class Monitor;
 
 // The nats-server release whose client-visible behaviour natsd implements; clients gate
@@ -73,8 +74,14 @@ class Server {
   bool lame_duck() const { return lame_duck_.load(); }
   net::LoopGroup& loops() { return *loops_; }
 
-  bool auth_required() const;
-  bool check_auth(const ConnectOptions& c) const;
+  // Clients must authenticate (users, nkeys, a token or a single user are configured).
+  bool auth_required() const { return authenticator_->auth_required(); }
+  // Built from the options in the constructor; immutable but for its own locked cache.
+  const Authenticator& authenticator() const { return *authenticator_; }
+  // Runs blocking work (bcrypt checks) on the worker pool; false when there is none (nothing
+  // configured needs it) or it has stopped. The job reports back by posting to a loop. Any
+  // thread.
+  bool submit_blocking(std::function<void()> job);
   // The INFO line sent to one client when it connects.
   std::string client_info_line(const ClientConnection& c) const;
 
@@ -108,7 +115,11 @@ class Server {
   int64_t start_ns_;
   ServerStats stats_;
   Account global_account_{kGlobalAccountName};
+  std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<net::LoopGroup> loops_;
+  // Declared after loops_ and authenticator_: destroyed (joined) before them, since its jobs
+  // post to the loops and read the authenticator. Null unless a bcrypt secret is configured.
+  std::unique_ptr<net::WorkerPool> workers_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   int client_port_ = 0;
   std::unique_ptr<Monitor> monitor_;

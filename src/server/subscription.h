@@ -6,7 +6,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/subject.h"
 
 namespace nats {
 
@@ -23,8 +28,21 @@ struct Subscription {
   std::atomic<uint64_t> max_msgs{0};
   std::atomic<uint64_t> delivered{0};
   std::atomic<bool> closed{false};  // set once removed; deliveries skip a closed subscription
+  // Subscribe deny clauses of the owner's permissions that this (wildcard or queue)
+  // subscription overlaps, checked for each message (nats-server's checkDenySub). Null for
+  // nearly every subscription, so the message path pays one pointer test. Set before the
+  // subscription is inserted in the sublist and never changed, so producers read it freely.
+  std::unique_ptr<const std::vector<std::string>> deny_filter;
 
   bool is_queue() const { return !queue.empty(); }
+  // Must a message on `subject` be kept from this subscription? Any thread.
+  bool delivery_denied(std::string_view subject) const {
+    if (!deny_filter) return false;
+    for (const std::string& pattern : *deny_filter) {
+      if (subject_matches(pattern, subject)) return true;
+    }
+    return false;
+  }
 };
 
 }  // namespace nats

@@ -113,7 +113,7 @@ class CommandLine(unittest.TestCase):
 
     def test_features_of_later_work_refuse_to_start(self):
         with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
-            conf.write("port: 4222\n")
+            conf.write("port: 4222\ntls {\n  cert_file: x.pem\n}\n")
             conf.flush()
             for args in (["-c", conf.name], ["--tls", "--tlscert", "c.pem", "--tlskey", "k.pem"],
                          ["--cluster", "nats://127.0.0.1:6222"], ["-js"]):
