@@ -163,11 +163,10 @@ void Server::accept_next() {
                             }
                             // Hand the socket to its loop; the connection is created and used only
                             // there.
-                            auto* raw = new asio::ip::tcp::socket(std::move(socket));
-                            target.post([this, &target, raw] {
-                              std::unique_ptr<asio::ip::tcp::socket> s(raw);
-                              on_accepted(target, std::move(*s));
-                            });
+                            // Held by a shared_ptr so the socket is closed even if the loop
+                            // stops before the handler runs (asio handlers must be copyable).
+                            auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+                            target.post([this, &target, s] { on_accepted(target, std::move(*s)); });
                             accept_next();
                           });
 }
