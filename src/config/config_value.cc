@@ -1,5 +1,7 @@
 #include "config/config_value.h"
 
+#include "base/ascii.h"
+
 #include <charconv>
 #include <limits>
 
@@ -10,17 +12,6 @@
 namespace nats::config {
 
 namespace {
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 size_t saturating_add(size_t a, size_t b) {
   return a > std::numeric_limits<size_t>::max() - b ? std::numeric_limits<size_t>::max() : a + b;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii.h"
 #include "config/config_parser.h"
 #include "config/duration.h"
 
@@ -16,13 +17,6 @@ namespace {
 using config::Map;
 using config::MapEntry;
 using config::Value;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
 
 // Walks the configuration tree and fills Options, collecting every problem rather than
 // stopping at the first, as nats-server does.
@@ -132,7 +126,7 @@ class Applier {
   }
 
   void apply_top_level_key(const MapEntry& e) {
-    const std::string k = lower(e.key);
+    const std::string k = ascii_lower(e.key);
     if (k == "listen") {
       std::string host;
       int port = opts_.port;
@@ -254,7 +248,7 @@ class Applier {
       return;
     }
     for (const MapEntry& a : m->entries()) {
-      const std::string k = lower(a.key);
+      const std::string k = ascii_lower(a.key);
       if (k == "user" || k == "username") {
         get_string(a, opts_.username);
       } else if (k == "pass" || k == "password") {
@@ -297,7 +291,7 @@ class Applier {
       NkeyUser nkey;
       std::optional<Permissions> perms;
       for (const MapEntry& f : um->entries()) {
-        const std::string k = lower(f.key);
+        const std::string k = ascii_lower(f.key);
         if (k == "nkey") {
           get_string(f, nkey.nkey);
         } else if (k == "user" || k == "username") {
@@ -357,7 +351,7 @@ class Applier {
   bool parse_subject_permission(const MapEntry& e, SubjectPermission& out) {
     if (const Map* m = e.value.as_map()) {
       for (const MapEntry& f : m->entries()) {
-        const std::string k = lower(f.key);
+        const std::string k = ascii_lower(f.key);
         if (k == "allow") {
           if (!parse_subjects(f, f.value, out.allow)) return false;
         } else if (k == "deny") {
@@ -381,7 +375,7 @@ class Applier {
     }
     bool ok = true;
     for (const MapEntry& f : m->entries()) {
-      const std::string k = lower(f.key);
+      const std::string k = ascii_lower(f.key);
       if (k == "pub" || k == "publish" || k == "import") {
         SubjectPermission sp;
         if (parse_subject_permission(f, sp))
@@ -400,7 +394,7 @@ class Applier {
         } else if (const Map* rm = f.value.as_map()) {
           ResponsePermission rp;
           for (const MapEntry& r : rm->entries()) {
-            const std::string rk = lower(r.key);
+            const std::string rk = ascii_lower(r.key);
             if (rk == "max" || rk == "max_msgs" || rk == "max_messages" || rk == "max_responses") {
               int max = 0;
               if (get_int(r, max) && max != 0) rp.max_msgs = max;

@@ -1,5 +1,7 @@
 #include "server/http_request.h"
 
+#include "base/ascii.h"
+
 #include <ctime>
 
 #include <fmt/format.h>
@@ -45,17 +47,6 @@ bool is_ctl(char c) {
   return u < 0x20 || u == 0x7f;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -82,7 +73,7 @@ bool split_target(std::string_view target, std::string_view& path, std::string_v
     const size_t scheme_end = target.find("://");
     if (scheme_end == std::string_view::npos) return false;
     const std::string_view scheme = target.substr(0, scheme_end);
-    if (!iequals(scheme, "http") && !iequals(scheme, "https")) return false;
+    if (!ascii_iequals(scheme, "http") && !ascii_iequals(scheme, "https")) return false;
     target.remove_prefix(scheme_end + 3);
     const size_t slash = target.find_first_of("/?");
     if (slash == std::string_view::npos) {
@@ -171,7 +162,7 @@ bool Request::has_param(std::string_view name) const {
 
 const std::string* Request::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return &v;
+    if (ascii_iequals(k, name)) return &v;
   return nullptr;
 }
 
@@ -247,7 +238,7 @@ ParseResult parse_request(std::string_view data, Request& out, size_t max_header
   // HTTP/1.1 requires exactly one Host header (RFC 9112 3.2); HTTP/1.0 may omit it.
   int hosts = 0;
   for (const auto& [k, v] : req.headers)
-    if (iequals(k, "Host")) ++hosts;
+    if (ascii_iequals(k, "Host")) ++hosts;
   if (hosts > 1) return bad("too many Host headers");
   if (hosts == 0 && req.version_minor >= 1) return bad("missing required Host header");
 

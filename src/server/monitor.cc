@@ -1,5 +1,7 @@
 #include "server/monitor.h"
 
+#include "base/ascii.h"
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -508,13 +510,13 @@ http::Response Monitor::handle_connz(const http::Request& req) {
   int64_t offset = 0, limit = 0;
   uint64_t cid = 0;
   if (!decode_bool(req, "auth", auth, err)) return http::text_response(400, err);
-  details = to_lower(req.param("subs")) == "detail";
+  details = ascii_lower(req.param("subs")) == "detail";
   if (!details && !decode_bool(req, "subs", subs, err)) return http::text_response(400, err);
   if (!decode_int(req, "offset", offset, err)) return http::text_response(400, err);
   if (!decode_int(req, "limit", limit, err)) return http::text_response(400, err);
   if (!decode_uint64(req, "cid", cid, err)) return http::text_response(400, err);
   State state = State::kOpen;
-  if (const std::string s = to_lower(req.param("state")); !s.empty()) {
+  if (const std::string s = ascii_lower(req.param("state")); !s.empty()) {
     if (s == "open") {
       state = State::kOpen;
     } else if (s == "closed") {
@@ -661,7 +663,7 @@ http::Response Monitor::handle_subsz(const http::Request& req) {
 http::Response Monitor::handle_routez(const http::Request& req) {
   std::string err;
   bool subs = false;
-  if (to_lower(req.param("subs")) != "detail" && !decode_bool(req, "subs", subs, err)) {
+  if (ascii_lower(req.param("subs")) != "detail" && !decode_bool(req, "subs", subs, err)) {
     return http::text_response(400, err);
   }
   json j;

@@ -146,12 +146,6 @@ bool decode_uint64(const http::Request& req, std::string_view name, uint64_t& ou
   return true;
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 int clamp_int(int64_t v) {
   return int(
       std::clamp<int64_t>(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));

@@ -111,7 +111,6 @@ bool decode_int(const http::Request& req, std::string_view name, int64_t& out, s
 bool decode_uint64(const http::Request& req, std::string_view name, uint64_t& out,
                    std::string& err);
 
-std::string to_lower(std::string_view s);
 // Saturates to the range of int.
 int clamp_int(int64_t v);
 // Escapes a Prometheus label value.
