@@ -86,24 +86,6 @@ bool is_token(std::string_view s) {
   return true;
 }
 
-std::string status_name(ParseStatus s) {
-  switch (s) {
-    case ParseStatus::kOk:
-      return "ok";
-    case ParseStatus::kStopped:
-      return "stopped";
-    case ParseStatus::kUnknownOp:
-      return "unknown_op";
-    case ParseStatus::kMaxControlLine:
-      return "max_control_line";
-    case ParseStatus::kProtocolError:
-      return "protocol_error";
-    case ParseStatus::kAuthRequired:
-      return "auth_required";
-  }
-  return "?";
-}
-
 // Records every callback as text and checks each one against the contract in client_parser.h.
 class Recorder {
  public:
@@ -367,9 +349,10 @@ void expect_same(const Outcome& whole, const Outcome& cut, const char* how) {
   std::fprintf(stderr,
                "--- whole: status %s offset %zu idle %d\n%s\n--- %s: status %s offset %zu "
                "idle %d\n%s\n",
-               status_name(whole.status).c_str(), whole.offset, int(whole.idle),
-               printable(whole.log).c_str(), how, status_name(cut.status).c_str(), cut.offset,
-               int(cut.idle), printable(cut.log).c_str());
+               std::string(parse_status_name(whole.status)).c_str(), whole.offset, int(whole.idle),
+               printable(whole.log).c_str(), how,
+               std::string(parse_status_name(cut.status)).c_str(), cut.offset, int(cut.idle),
+               printable(cut.log).c_str());
   fail("parsing in pieces must match parsing whole");
 }
 

@@ -2,6 +2,24 @@
 
 namespace nats::proto {
 
+std::string_view parse_status_name(ParseStatus s) {
+  switch (s) {
+    case ParseStatus::kOk:
+      return "ok";
+    case ParseStatus::kStopped:
+      return "stopped";
+    case ParseStatus::kUnknownOp:
+      return "unknown_op";
+    case ParseStatus::kMaxControlLine:
+      return "max_control_line";
+    case ParseStatus::kProtocolError:
+      return "protocol_error";
+    case ParseStatus::kAuthRequired:
+      return "auth_required";
+  }
+  return "?";
+}
+
 size_t split_fields(std::string_view line, std::string_view* fields, size_t max_fields) {
   // Separators are space and tab; '\r' and '\n' too, for the SUB/UNSUB arguments nats-server
   // splits with them.

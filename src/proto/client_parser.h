@@ -45,6 +45,9 @@ enum class ParseStatus {
   kAuthRequired,    // an operation other than CONNECT arrived while authentication is pending
 };
 
+// "ok", "stopped", "unknown_op", ...: for logs and tests.
+std::string_view parse_status_name(ParseStatus s);
+
 struct ParseResult {
   ParseStatus status = ParseStatus::kOk;
   size_t consumed = 0;  // bytes of the input that were processed
@@ -165,11 +168,11 @@ class ClientParser {
 
   size_t max_control_line_;
   State state_ = State::kStart;
-  std::string arg_buf_;              // control line split across reads
-  std::string msg_buf_;              // payload split across reads
-  std::string pub_line_;             // owned copy of the PUB/HPUB line when the payload splits
-  PubArgs pub_;                      // args of the message whose payload is being read
-  bool pub_owned_ = false;           // pub_ views point into pub_line_
+  std::string arg_buf_;     // control line split across reads
+  std::string msg_buf_;     // payload split across reads
+  std::string pub_line_;    // owned copy of the PUB/HPUB line when the payload splits
+  PubArgs pub_;             // args of the message whose payload is being read
+  bool pub_owned_ = false;  // pub_ views point into pub_line_
 };
 
 }  // namespace nats::proto

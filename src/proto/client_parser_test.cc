@@ -64,24 +64,6 @@ struct Recorder {
   bool awaiting_auth() const { return auth_pending; }
 };
 
-std::string status_name(ParseStatus s) {
-  switch (s) {
-    case ParseStatus::kOk:
-      return "ok";
-    case ParseStatus::kStopped:
-      return "stopped";
-    case ParseStatus::kUnknownOp:
-      return "unknown_op";
-    case ParseStatus::kMaxControlLine:
-      return "max_control_line";
-    case ParseStatus::kProtocolError:
-      return "protocol_error";
-    case ParseStatus::kAuthRequired:
-      return "auth_required";
-  }
-  return "?";
-}
-
 // Feeds `input` in pieces cut at `cuts` (sorted offsets); returns the log plus final status.
 std::string run(std::string_view input, const std::vector<size_t>& cuts = {},
                 Recorder rec = Recorder{}) {
@@ -94,7 +76,7 @@ std::string run(std::string_view input, const std::vector<size_t>& cuts = {},
     std::string piece(input.substr(prev, cut - prev));
     ParseResult r = p.parse(piece.data(), piece.size(), rec);
     prev = cut;
-    if (r.status != ParseStatus::kOk) return rec.log + status_name(r.status);
+    if (r.status != ParseStatus::kOk) return rec.log + std::string(parse_status_name(r.status));
   }
   return rec.log + "ok";
 }
