@@ -98,6 +98,29 @@ int main(int argc, char** argv) {
 
   std::string program = argc > 0 ? argv[0] : "natsd";
   nats::Server server(opts, program);
+  // A reload reads the file again and puts the same command line on top, as at start-up.
+  server.set_reload_source(
+      [argc, argv, file = opts.config_file](nats::Options& out, std::string& error) {
+        nats::Options from_file;
+        nats::ConfigApplyResult loaded = nats::load_config_file(file, from_file);
+        if (!loaded.ok()) {
+          error = loaded.to_string();
+          while (!error.empty() && error.back() == '\n') error.pop_back();
+          return false;
+        }
+        nats::FlagParseResult again = nats::parse_flags(argc, argv, from_file);
+        if (again.action != nats::FlagAction::kRun) {
+          error = again.error;
+          return false;
+        }
+        out = again.options;
+        nats::set_baseline_options(out);
+        if (std::vector<std::string> bad = nats::validate_auth_options(out); !bad.empty()) {
+          error = bad.front();
+          return false;
+        }
+        return true;
+      });
   if (!server.start()) return nats::kStartupErrorExitCode;
   server.run();
   return 0;

@@ -29,6 +29,8 @@ struct Options;
 struct SubjectPermission {
   std::vector<std::string> allow;  // empty: everything not denied is allowed
   std::vector<std::string> deny;
+
+  bool operator==(const SubjectPermission&) const = default;
 };
 
 // nats-server's defaults: one response within two minutes.
@@ -38,12 +40,16 @@ inline constexpr std::chrono::nanoseconds kDefaultAllowResponseExpires = std::ch
 struct ResponsePermission {
   int max_msgs = kDefaultAllowResponseMaxMsgs;  // 0: the default; negative: unlimited
   std::chrono::nanoseconds expires{0};          // 0: the default (2 minutes); negative: never
+
+  bool operator==(const ResponsePermission&) const = default;
 };
 
 struct Permissions {
   std::optional<SubjectPermission> publish;
   std::optional<SubjectPermission> subscribe;
   std::optional<ResponsePermission> response;
+
+  bool operator==(const Permissions&) const = default;
 };
 
 // A user authenticated by name and password. `password` is plain text or a bcrypt hash
@@ -53,6 +59,8 @@ struct User {
   std::string password;
   std::optional<Permissions> permissions;  // none: Options::default_permissions, else anything
   std::string account;                     // empty: the global account ($G)
+
+  bool operator==(const User&) const = default;
 };
 
 // A user authenticated by an Ed25519 signature of the nonce in INFO; `nkey` is its public key
@@ -61,6 +69,8 @@ struct NkeyUser {
   std::string nkey;
   std::optional<Permissions> permissions;  // none: Options::default_permissions, else anything
   std::string account;                     // empty: the global account ($G)
+
+  bool operator==(const NkeyUser&) const = default;
 };
 
 // Problems nats-server refuses to start with, in its words where it has them: a no_auth_user

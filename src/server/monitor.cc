@@ -492,7 +492,7 @@ http::Response Monitor::handle_varz(const http::Request& req) {
     j["http_req_stats"] = std::move(stats);
   }
   // No configuration reload yet: the configuration is the one loaded at start.
-  j["config_load_time"] = rfc3339_utc(server_.start_time_ns());
+  j["config_load_time"] = rfc3339_utc(server_.config_load_time_ns());
   j["config_digest"] = "";
   j["slow_consumer_stats"] = {
       {"clients", f.slow_consumers}, {"routes", 0}, {"gateways", 0}, {"leafs", 0}};

@@ -51,6 +51,9 @@ struct ClusterOptions {
   int connect_retries = 0;    // --connect_retries, for implicit routes
   std::chrono::nanoseconds auth_timeout{0};
   std::chrono::nanoseconds tls_timeout{0};
+
+  // Member-wise, for config reload: what changed decides whether a reload is allowed.
+  bool operator==(const ClusterOptions&) const = default;
 };
 
 struct Options {
@@ -138,6 +141,9 @@ struct Options {
   int64_t auth_timeout_ns() const { return auth_timeout.count(); }
   int64_t tls_timeout_ns() const { return tls_timeout.count(); }
   int64_t write_deadline_ns() const { return write_deadline.count(); }
+
+  // Member-wise, for config reload: what changed decides whether a reload is allowed.
+  bool operator==(const Options&) const = default;
 };
 
 // Fills in what nats-server derives rather than defaults, and what a zero from the command line

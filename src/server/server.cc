@@ -29,6 +29,7 @@ constexpr int kMaxAuthWorkers = 2;  // threads for bcrypt checks
 
 Server::Server(Options opts, std::string program_name)
     : opts_(std::move(opts)), start_ns_(wall_nanos()), program_name_(std::move(program_name)) {
+  config_load_ns_.store(start_ns_);
   server_id_ = crypto::create_server_keypair().public_key;
   server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
   int n = int(std::thread::hardware_concurrency());
@@ -290,7 +291,7 @@ void Server::run() {
         if (!shutdown_thread_.joinable()) shutdown_thread_ = std::thread([this] { shutdown(); });
         return;
       case SIGHUP:
-        log_error("Failed to reload server configuration: config reload is not supported yet");
+        reload();
         break;
       case SIGUSR1:
         log_notice("Reopening log file");
@@ -379,6 +380,50 @@ void Server::close_listener() {
     closed.set_value();
   });
   closed.get_future().wait();
+}
+
+bool Server::reload() {
+  if (!reload_source_ || opts_.config_file.empty()) {
+    log_error("Failed to reload server configuration: no configuration file was given (-c)");
+    return false;
+  }
+  Options next;
+  std::string error;
+  if (!reload_source_(next, error)) {
+    log_error("Failed to reload server configuration: {}", error);
+    return false;
+  }
+  // Everything but the logging options must be as it runs now. (nats-server reloads more:
+  // users, permissions, limits and TLS are still to come here.)
+  Options same = next;
+  same.debug = opts_.debug;
+  same.trace = opts_.trace;
+  same.trace_verbose = opts_.trace_verbose;
+  same.logtime = opts_.logtime;
+  same.logtime_utc = opts_.logtime_utc;
+  same.log_file = opts_.log_file;
+  same.log_size_limit = opts_.log_size_limit;
+  if (!(same == opts_)) {
+    log_error(
+        "Failed to reload server configuration: only the logging options (debug, trace, "
+        "logtime, logfile, log_size_limit) can be reloaded yet; restart natsd for the other "
+        "changes");
+    return false;
+  }
+  Logger::Settings log;
+  log.logtime = next.logtime;
+  log.logtime_utc = next.logtime_utc;
+  log.size_limit = next.log_size_limit;
+  log.debug = next.debug;
+  log.trace = next.trace || next.trace_verbose;
+  log.file = next.log_file;
+  if (!Logger::instance().configure(log)) {
+    log_error("Failed to reload server configuration: unable to open log file {}", next.log_file);
+    return false;
+  }
+  config_load_ns_.store(wall_nanos());
+  log_notice("Reloaded server configuration");
+  return true;
 }
 
 bool Server::sleep_unless_shutdown(int64_t nanos) {

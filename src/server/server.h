@@ -63,6 +63,16 @@ class Server {
   // Lame duck mode: stop accepting, then close clients spread over the grace period.
   void enter_lame_duck_mode();
 
+  // Builds the Options a reload should run with (re-reads the configuration file and applies
+  // the command line on top); false and a reason when the file is no good.
+  using ReloadSource = std::function<bool(Options& out, std::string& error)>;
+  void set_reload_source(ReloadSource source) { reload_source_ = std::move(source); }
+  // SIGHUP / --signal reload: applies what may change at run time (for now the logging
+  // options) and refuses the whole reload, keeping the running configuration, if anything else
+  // changed. Signal thread only. True when the new configuration is in effect.
+  bool reload();
+  int64_t config_load_time_ns() const { return config_load_ns_.load(); }
+
   const Options& opts() const { return opts_; }
   Account& global_account() { return global_account_; }
   ServerStats& stats() { return stats_; }
@@ -144,6 +154,8 @@ class Server {
   bool done_ = false;
   std::string ports_file_;
   const std::string program_name_;
+  ReloadSource reload_source_;
+  std::atomic<int64_t> config_load_ns_{0};
   // Started by signals; joined by run() or the destructor.
   std::thread shutdown_thread_;
   std::thread lame_duck_thread_;

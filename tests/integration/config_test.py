@@ -146,5 +146,71 @@ class RunWithConfig(unittest.TestCase):
                 proc.wait(10)
 
 
+class Reload(unittest.TestCase):
+    def start(self, d, text):
+        conf = Path(d) / "natsd.conf"
+        conf.write_text(text)
+        log = Path(d) / "natsd.log"
+        proc = subprocess.Popen([NATSD, "-c", str(conf), "-a", "127.0.0.1", "-p", "-1",
+                                 "--ports_file_dir", d, "-l", str(log)],
+                                stderr=subprocess.DEVNULL)
+        ports = Path(d) / f"natsd_{proc.pid}.ports"
+        deadline = time.monotonic() + 10
+        while not ports.exists():
+            self.assertLess(time.monotonic(), deadline, "no ports file")
+            time.sleep(0.02)
+        time.sleep(0.05)
+        port = int(json.loads(ports.read_text())["nats"][0].rsplit(":", 1)[1])
+        return conf, log, proc, port
+
+    def wait_log(self, log, text):
+        deadline = time.monotonic() + 10
+        while text not in log.read_text():
+            self.assertLess(time.monotonic(), deadline, f"no {text!r} in the log")
+            time.sleep(0.02)
+
+    def ping(self, port):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b'CONNECT {"verbose":false}\r\nPING\r\n')
+        self.assertEqual(f.readline(), b"PONG\r\n")
+        s.close()
+
+    def test_sighup_applies_logging_changes_and_refuses_the_rest(self):
+        with tempfile.TemporaryDirectory() as d:
+            conf, log, proc, port = self.start(d, "debug: false\nmax_payload: 1000\n")
+            try:
+                self.ping(port)
+                self.assertNotIn("[DBG]", log.read_text())
+                # Logging can change at run time.
+                conf.write_text("debug: true\nmax_payload: 1000\n")
+                proc.send_signal(1)  # SIGHUP
+                self.wait_log(log, "Reloaded server configuration")
+                self.ping(port)
+                self.wait_log(log, "[DBG]")
+                # Anything else is refused as a whole and the server keeps running as it was.
+                conf.write_text("debug: false\nmax_payload: 5\n")
+                out = subprocess.run([NATSD, "--signal", f"reload={proc.pid}"],
+                                     capture_output=True, text=True, timeout=10)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.wait_log(log, "Failed to reload server configuration")
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                info = json.loads(s.makefile("rb").readline()[5:])
+                self.assertEqual(info["max_payload"], 1000)
+                s.close()
+                # A file that no longer parses is refused too.
+                conf.write_text("debug: {\n")
+                proc.send_signal(1)
+                deadline = time.monotonic() + 10
+                while log.read_text().count("Failed to reload server configuration") < 2:
+                    self.assertLess(time.monotonic(), deadline)
+                    time.sleep(0.02)
+                self.ping(port)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
