@@ -81,14 +81,7 @@ int main(int argc, char** argv) {
     return nats::kStartupErrorExitCode;
   }
 
-  nats::Logger::Settings log;
-  log.logtime = opts.logtime;
-  log.logtime_utc = opts.logtime_utc;
-  log.size_limit = opts.log_size_limit;
-  log.debug = opts.debug;
-  log.trace = opts.trace || opts.trace_verbose;
-  log.file = opts.log_file;
-  if (!nats::Logger::instance().configure(log)) {
+  if (!nats::Logger::instance().configure(nats::logger_settings(opts))) {
     std::cerr << "natsd: unable to open log file " << opts.log_file << "\n";
     return nats::kStartupErrorExitCode;
   }

@@ -1,5 +1,7 @@
 #include "net/event_loop.h"
 
+#include <future>
+
 #include "base/check.h"
 
 namespace nats::net {
@@ -104,6 +106,27 @@ void LoopGroup::stop() {
     l->in_round_.clear();
     l->retired_.clear();
   }
+}
+
+void LoopGroup::run_on_all_and_wait(const std::function<void(int)>& fn) {
+  std::vector<std::promise<void>> done(loops_.size());
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    loops_[i]->post([&fn, &done, i] {
+      fn(int(i));
+      done[i].set_value();
+    });
+  }
+  for (auto& d : done) d.get_future().wait();
+}
+
+void LoopGroup::run_and_wait(int i, const std::function<void()>& fn) {
+  EventLoop& l = loop(i);
+  std::promise<void> done;
+  l.post([&fn, &done] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 EventLoop& LoopGroup::next_loop() {

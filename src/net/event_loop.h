@@ -110,6 +110,13 @@ class LoopGroup {
   // Round-robin choice for a new connection.
   EventLoop& next_loop();
 
+  // Runs fn(i) on every loop i, all at once, and returns when each has finished. For
+  // cross-loop work from outside the loops (monitoring, shutdown); never call it from a loop
+  // thread, which would wait for itself.
+  void run_on_all_and_wait(const std::function<void(int loop_index)>& fn);
+  // Runs fn on loop i and waits for it; same rule.
+  void run_and_wait(int i, const std::function<void()>& fn);
+
  private:
   std::vector<std::unique_ptr<EventLoop>> loops_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;

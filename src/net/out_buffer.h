@@ -8,9 +8,9 @@
 
 #include <cstddef>
 #include <cstring>
-#include <vector>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace nats::net {
 

@@ -525,6 +525,8 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
   }
   const std::string_view subject = a.subject, reply = a.reply;
   const size_t line_max = proto::msg_line_max_len(subject, sub->sid, reply);
+  const bool tracing = Logger::instance().trace_enabled();
+  std::string traced_line;  // the MSG line as written, for the trace
   size_t total;
   {
     std::lock_guard lock(out_mu_);
@@ -532,25 +534,25 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
     // The delivery count is only written under the owner's out_mu_, so a plain load and
     // store suffice; an atomic read-modify-write here would cost every message.
     const uint64_t max = sub->max_msgs.load(std::memory_order_relaxed);
-    const uint64_t n = sub->delivered.load(std::memory_order_relaxed) + 1;
-    if (max != 0 && n > max) return;
-    sub->delivered.store(n, std::memory_order_relaxed);
-    const bool finished = max != 0 && n == max;
-    if (msg.size() <= kInlinePayloadCopy) {
-      char* p = pending_.reserve(line_max + msg.size() + 2);
-      size_t n = proto::write_msg_line(p, subject, sub->sid, reply, header_size, total_size);
+    const uint64_t count = sub->delivered.load(std::memory_order_relaxed) + 1;
+    if (max != 0 && count > max) return;
+    sub->delivered.store(count, std::memory_order_relaxed);
+    const bool finished = max != 0 && count == max;
+    // Small payloads go in the same reservation as their MSG line: one copy, one commit.
+    const bool inline_payload = msg.size() <= kInlinePayloadCopy;
+    char* p = pending_.reserve(line_max + (inline_payload ? msg.size() + 2 : 0));
+    const size_t n = proto::write_msg_line(p, subject, sub->sid, reply, header_size, total_size);
+    if (tracing) traced_line.assign(p, n - 2);
+    total = n + msg.size() + 2;
+    if (inline_payload) {
       std::memcpy(p + n, msg.data(), msg.size());
       p[n + msg.size()] = '\r';
       p[n + msg.size() + 1] = '\n';
-      total = n + msg.size() + 2;
       pending_.commit(total);
     } else {
-      char* p = pending_.reserve(line_max);
-      size_t n = proto::write_msg_line(p, subject, sub->sid, reply, header_size, total_size);
       pending_.commit(n);
       pending_.append(msg);
       pending_.append("\r\n");
-      total = n + msg.size() + 2;
     }
     if (finished) finished_subs_.push_back(sub);
     if (track_replies_ && !reply.empty())
@@ -568,13 +570,10 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
       producer.touched_.push_back(this);
     }
   }
-  if (Logger::instance().trace_enabled()) {
-    std::string line(subject);
-    line.append(" ").append(sub->sid);
-    if (!reply.empty()) line.append(" ").append(reply);
-    if (!header_size.empty()) line.append(" ").append(header_size);
-    line.append(" ").append(total_size);
-    trace_out(header_size.empty() ? "MSG" : "HMSG", line);
+  if (tracing && !traced_line.empty()) {
+    const size_t space = traced_line.find(' ');
+    trace_out(std::string_view(traced_line).substr(0, space),
+              std::string_view(traced_line).substr(space + 1));
     trace_payload("->>", msg);
   }
   // Server totals are summed by the producer and published once per read batch: a shared
@@ -889,29 +888,31 @@ void ClientConnection::housekeeping(int64_t now) {
   }
 }
 
-ClientConnection::Snapshot ClientConnection::snapshot(bool with_subs) const {
-  Snapshot s;
-  s.cid = cid_;
-  s.ip = ip_;
-  s.port = port_;
-  s.start_ns = start_ns_;
-  s.last_activity_ns = last_activity_ns_.load(std::memory_order_relaxed);
-  s.rtt_ns = rtt_ns_.load(std::memory_order_relaxed);
-  s.pending_bytes = out_bytes_queued_.load(std::memory_order_relaxed);
-  s.in_msgs = in_msgs_.load(std::memory_order_relaxed);
-  s.out_msgs = out_msgs_.load(std::memory_order_relaxed);
-  s.in_bytes = in_bytes_.load(std::memory_order_relaxed);
-  s.out_bytes = out_bytes_.load(std::memory_order_relaxed);
-  s.num_subs = uint32_t(subs_.size());
-  s.name = connect_.name;
-  s.lang = connect_.lang;
-  s.version = connect_.version;
-  s.user = connect_.user;
+ConnInfo ClientConnection::conn_info(bool with_subs) const {
+  ConnInfo ci;
+  ci.cid = cid_;
+  ci.ip = ip_;
+  ci.port = port_;
+  ci.start_ns = start_ns_;
+  ci.last_activity_ns = last_activity_ns_.load(std::memory_order_relaxed);
+  ci.rtt_ns = rtt_ns_.load(std::memory_order_relaxed);
+  ci.pending_bytes = out_bytes_queued_.load(std::memory_order_relaxed);
+  ci.in_msgs = in_msgs_.load(std::memory_order_relaxed);
+  ci.out_msgs = out_msgs_.load(std::memory_order_relaxed);
+  ci.in_bytes = in_bytes_.load(std::memory_order_relaxed);
+  ci.out_bytes = out_bytes_.load(std::memory_order_relaxed);
+  ci.num_subs = uint32_t(subs_.size());
+  ci.name = connect_.name;
+  ci.lang = connect_.lang;
+  ci.version = connect_.version;
+  ci.user = connect_.user;
+  // Every client is in the global account until multi-account configuration exists.
+  ci.account = kGlobalAccountName;
   if (with_subs) {
-    s.subs.reserve(subs_.size());
-    for (const auto& [sid, sub] : subs_) s.subs.push_back(sub->subject);
+    ci.subs.reserve(subs_.size());
+    for (const auto& [sid, sub] : subs_) ci.subs.push_back(sub->subject);
   }
-  return s;
+  return ci;
 }
 
 void ClientConnection::reject_max_connections() {

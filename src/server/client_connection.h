@@ -83,20 +83,9 @@ class ClientConnection final : public net::RemoteWork {
   // Periodic check from the owner loop: auth timeout, pings, write deadline.
   void housekeeping(int64_t now_ns);
 
-  // Monitoring snapshot; owner loop only (see Server::for_each_client).
-  struct Snapshot {
-    uint64_t cid;
-    std::string ip;
-    int port;
-    int64_t start_ns, last_activity_ns;
-    int64_t rtt_ns;
-    uint64_t pending_bytes;
-    uint64_t in_msgs, out_msgs, in_bytes, out_bytes;
-    uint32_t num_subs;
-    std::string name, lang, version, user;
-    std::vector<std::string> subs;
-  };
-  Snapshot snapshot(bool with_subs) const;
+  // Monitoring: the connection as /connz shows it, subjects included when with_subs. Owner loop
+  // only (see Server::for_each_client).
+  ConnInfo conn_info(bool with_subs) const;
   // Monitoring: every subscription with its sid, queue and delivery counts, for
   // /connz?subs=detail and /subsz?subs=1. Owner loop only.
   std::vector<SubDetail> subscription_details() const;

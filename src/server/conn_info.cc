@@ -9,27 +9,7 @@
 namespace nats {
 
 ConnInfo make_conn_info(const ClientConnection& c, bool subs, bool details) {
-  ClientConnection::Snapshot s = c.snapshot(subs && !details);
-  ConnInfo ci;
-  ci.cid = s.cid;
-  ci.ip = std::move(s.ip);
-  ci.port = s.port;
-  ci.start_ns = s.start_ns;
-  ci.last_activity_ns = s.last_activity_ns;
-  ci.rtt_ns = s.rtt_ns;
-  ci.pending_bytes = s.pending_bytes;
-  ci.in_msgs = s.in_msgs;
-  ci.out_msgs = s.out_msgs;
-  ci.in_bytes = s.in_bytes;
-  ci.out_bytes = s.out_bytes;
-  ci.num_subs = s.num_subs;
-  ci.name = std::move(s.name);
-  ci.lang = std::move(s.lang);
-  ci.version = std::move(s.version);
-  ci.user = std::move(s.user);
-  // Every client is in the global account until multi-account configuration exists.
-  ci.account = kGlobalAccountName;
-  ci.subs = std::move(s.subs);
+  ConnInfo ci = c.conn_info(subs && !details);
   if (details) {
     ci.subs_detail = c.subscription_details();
     if (subs) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/logger.h"
 #include "server/auth.h"
 
 namespace nats {
@@ -178,6 +179,29 @@ inline void set_baseline_options(Options& opts) {
   if (opts.lame_duck_grace_period.count() == 0) {
     opts.lame_duck_grace_period = kDefaultLameDuckGracePeriod;
   }
+}
+
+// The logger settings the options ask for (start-up and reload).
+inline Logger::Settings logger_settings(const Options& o) {
+  Logger::Settings log;
+  log.logtime = o.logtime;
+  log.logtime_utc = o.logtime_utc;
+  log.size_limit = o.log_size_limit;
+  log.debug = o.debug;
+  log.trace = o.trace || o.trace_verbose;
+  log.file = o.log_file;
+  return log;
+}
+
+// Copies the options logger_settings() reads, and only those: a reload compares everything else.
+inline void assign_logging_options(Options& to, const Options& from) {
+  to.logtime = from.logtime;
+  to.logtime_utc = from.logtime_utc;
+  to.log_size_limit = from.log_size_limit;
+  to.debug = from.debug;
+  to.trace = from.trace;
+  to.trace_verbose = from.trace_verbose;
+  to.log_file = from.log_file;
 }
 
 }  // namespace nats

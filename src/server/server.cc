@@ -7,7 +7,6 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <future>
 #include <thread>
 
 #include <fmt/format.h>
@@ -240,16 +239,13 @@ void Server::start_housekeeping(int i) {
 }
 
 void Server::for_each_client(const std::function<void(ClientConnection&)>& fn) {
-  std::vector<std::future<void>> done;
-  for (int i = 0; i < loops_->size(); ++i) {
-    auto p = std::make_shared<std::promise<void>>();
-    done.push_back(p->get_future());
-    loops_->loop(i).post([this, i, &fn, p] {
-      for (ClientConnection* c = loop_clients_[size_t(i)].head; c; c = c->intrusive_next) fn(*c);
-      p->set_value();
-    });
-  }
-  for (auto& f : done) f.wait();
+  loops_->run_on_all_and_wait([this, &fn](int i) {
+    for (ClientConnection* c = loop_clients_[size_t(i)].head; c != nullptr;) {
+      ClientConnection* next = c->intrusive_next;  // fn may close c, which unlinks it
+      fn(*c);
+      c = next;
+    }
+  });
 }
 
 void Server::write_ports_file() {
@@ -342,27 +338,17 @@ void Server::shutdown() {
   done_cv_.notify_all();
 }
 
-size_t Server::close_clients(ClosedState reason, size_t max) {
-  std::vector<std::future<size_t>> done;
+void Server::close_clients(ClosedState reason, size_t max) {
   const size_t per_loop =
       max == SIZE_MAX ? SIZE_MAX : std::max<size_t>(1, max / size_t(loops_->size()));
-  for (int i = 0; i < loops_->size(); ++i) {
-    auto p = std::make_shared<std::promise<size_t>>();
-    done.push_back(p->get_future());
-    loops_->loop(i).post([this, i, reason, per_loop, p] {
-      size_t closed = 0;
-      for (ClientConnection* c = loop_clients_[size_t(i)].head; c && closed < per_loop;) {
-        ClientConnection* next = c->intrusive_next;
-        c->close(reason);
-        ++closed;
-        c = next;
-      }
-      p->set_value(closed);
-    });
-  }
-  size_t total = 0;
-  for (auto& f : done) total += f.get();
-  return total;
+  loops_->run_on_all_and_wait([this, reason, per_loop](int i) {
+    size_t closed = 0;
+    for (ClientConnection* c = loop_clients_[size_t(i)].head; c && closed < per_loop; ++closed) {
+      ClientConnection* next = c->intrusive_next;
+      c->close(reason);
+      c = next;
+    }
+  });
 }
 
 void Server::close_listener() {
@@ -373,13 +359,10 @@ void Server::close_listener() {
     return;
   }
   // The acceptor belongs to loop 0: close it there, and wait so nothing is accepted after.
-  std::promise<void> closed;
-  loops_->loop(0).post([this, &closed] {
+  loops_->run_and_wait(0, [this] {
     std::error_code ec;
     acceptor_->close(ec);
-    closed.set_value();
   });
-  closed.get_future().wait();
 }
 
 bool Server::reload() {
@@ -396,13 +379,7 @@ bool Server::reload() {
   // Everything but the logging options must be as it runs now. (nats-server reloads more:
   // users, permissions, limits and TLS are still to come here.)
   Options same = next;
-  same.debug = opts_.debug;
-  same.trace = opts_.trace;
-  same.trace_verbose = opts_.trace_verbose;
-  same.logtime = opts_.logtime;
-  same.logtime_utc = opts_.logtime_utc;
-  same.log_file = opts_.log_file;
-  same.log_size_limit = opts_.log_size_limit;
+  assign_logging_options(same, opts_);
   if (!(same == opts_)) {
     log_error(
         "Failed to reload server configuration: only the logging options (debug, trace, "
@@ -410,14 +387,7 @@ bool Server::reload() {
         "changes");
     return false;
   }
-  Logger::Settings log;
-  log.logtime = next.logtime;
-  log.logtime_utc = next.logtime_utc;
-  log.size_limit = next.log_size_limit;
-  log.debug = next.debug;
-  log.trace = next.trace || next.trace_verbose;
-  log.file = next.log_file;
-  if (!Logger::instance().configure(log)) {
+  if (!Logger::instance().configure(logger_settings(next))) {
     log_error("Failed to reload server configuration: unable to open log file {}", next.log_file);
     return false;
   }

@@ -110,8 +110,8 @@ class Server {
   void accept_next();
   void on_accepted(net::EventLoop& loop, asio::ip::tcp::socket socket);
   void start_housekeeping(int loop_index);
-  // Closes up to max clients (spread over the loops), waiting until done; returns how many.
-  size_t close_clients(ClosedState reason, size_t max);
+  // Closes up to max clients (spread over the loops), waiting until done.
+  void close_clients(ClosedState reason, size_t max);
   // Stops accepting new clients (shutdown, lame duck). Not from loop 0 itself.
   void close_listener();
   // Waits up to nanos; false if shutdown began meanwhile.
