@@ -73,16 +73,20 @@ class OutBuffer {
   // Drops n bytes from the front after they were written.
   void consume(size_t n) {
     size_ -= n;
+    // Drop the fully written blocks with one erase: a slow consumer's backlog can be thousands
+    // of blocks long, and erasing them one at a time would move the rest each time.
+    size_t done = 0;
     while (n > 0) {
-      Block& b = blocks_.front();
-      size_t avail = b.end - b.begin;
+      Block& b = blocks_[done];
+      const size_t avail = b.end - b.begin;
       if (n < avail) {
         b.begin += n;
-        return;
+        break;
       }
       n -= avail;
-      blocks_.erase(blocks_.begin());
+      ++done;
     }
+    blocks_.erase(blocks_.begin(), blocks_.begin() + std::ptrdiff_t(done));
   }
 
   // Moves all of other's bytes to the end of this chain.

@@ -7,47 +7,42 @@ namespace nats::proto {
 
 template <typename Handler>
 bool ClientParser::dispatch_arg(State s, std::string_view arg, Handler& h, ParseResult& r) {
+  // A handler's false means it has already reacted (closed the client, say).
+  auto go_on = [&r](bool handler_result) {
+    if (!handler_result) r.status = ParseStatus::kStopped;
+    return handler_result;
+  };
+  auto malformed = [&r, arg](const char* what) {
+    r.status = ParseStatus::kProtocolError;
+    r.error = std::string(what) + ": '" + std::string(arg) + "'";
+    return false;
+  };
   switch (s) {
     case State::kPubArg:
-    case State::kHpubArg: {
-      if (const char* err = parse_pub_args(arg, s == State::kHpubArg, pub_)) {
-        r.status = ParseStatus::kProtocolError;
-        r.error = std::string(err) + ": '" + std::string(arg) + "'";
-        return false;
-      }
-      if (!h.on_pub(pub_)) {
-        r.status = ParseStatus::kStopped;
-        return false;
-      }
+    case State::kHpubArg:
+      if (const char* err = parse_pub_args(arg, s == State::kHpubArg, pub_)) return malformed(err);
+      if (!go_on(h.on_pub(pub_))) return false;
       state_ = State::kPayload;
       return true;
-    }
     case State::kSubArg: {
       std::string_view f[4];
-      size_t n = split_fields(arg, f, 3);
-      if (n == 2) return h.on_sub(f[0], {}, f[1]) || (r.status = ParseStatus::kStopped, false);
-      if (n == 3) return h.on_sub(f[0], f[1], f[2]) || (r.status = ParseStatus::kStopped, false);
-      r.status = ParseStatus::kProtocolError;
-      r.error = "processSub Parse Error: '" + std::string(arg) + "'";
-      return false;
+      const size_t n = split_fields(arg, f, 3);
+      if (n == 2) return go_on(h.on_sub(f[0], {}, f[1]));
+      if (n == 3) return go_on(h.on_sub(f[0], f[1], f[2]));
+      return malformed("processSub Parse Error");
     }
     case State::kUnsubArg: {
       std::string_view f[3];
-      size_t n = split_fields(arg, f, 2);
-      if (n == 1 || n == 2) {
-        int64_t max = n == 2 ? parse_size(f[1]) : -1;
-        return h.on_unsub(f[0], max) || (r.status = ParseStatus::kStopped, false);
-      }
-      r.status = ParseStatus::kProtocolError;
-      r.error = "processUnsub Parse Error: '" + std::string(arg) + "'";
-      return false;
+      const size_t n = split_fields(arg, f, 2);
+      if (n != 1 && n != 2) return malformed("processUnsub Parse Error");
+      return go_on(h.on_unsub(f[0], n == 2 ? parse_size(f[1]) : -1));
     }
     case State::kConnectArg:
-      return h.on_connect(arg) || (r.status = ParseStatus::kStopped, false);
+      return go_on(h.on_connect(arg));
     case State::kInfoArg:
-      return h.on_info(arg) || (r.status = ParseStatus::kStopped, false);
+      return go_on(h.on_info(arg));
     case State::kMinusErrArg:
-      return h.on_err(arg) || (r.status = ParseStatus::kStopped, false);
+      return go_on(h.on_err(arg));
     default:
       return true;
   }

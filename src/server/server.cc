@@ -23,6 +23,7 @@ namespace nats {
 
 namespace {
 constexpr auto kHousekeepingTick = std::chrono::milliseconds(250);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(10);
 constexpr int kMaxAuthWorkers = 2;  // threads for bcrypt checks
 }  // namespace
 
@@ -82,6 +83,7 @@ bool Server::start() {
   asio::error_code ec;
   net::EventLoop& accept_loop = loops_->loop(0);
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(accept_loop.io());
+  accept_retry_ = std::make_unique<asio::steady_timer>(accept_loop.io());
   auto addr = asio::ip::make_address(opts_.host, ec);
   if (ec) {
     // A host name (say "localhost"): listen on the first address it resolves to, as Go's
@@ -149,26 +151,26 @@ int Server::monitor_port() const { return monitor_ ? monitor_->port() : 0; }
 
 void Server::accept_next() {
   net::EventLoop& target = loops_->next_loop();
-  acceptor_->async_accept(target.io(),
-                          [this, &target](std::error_code ec, asio::ip::tcp::socket socket) {
-                            if (ec) {
-                              if (ec == asio::error::operation_aborted || !acceptor_->is_open())
-                                return;
-                              log_error("Error accepting client connection: {}", ec.message());
-                              // Usually out of file descriptors: back off a little rather than
-                              // spin.
-                              std::this_thread::sleep_for(std::chrono::milliseconds(10));
-                              accept_next();
-                              return;
-                            }
-                            // Hand the socket to its loop; the connection is created and used only
-                            // there.
-                            // Held by a shared_ptr so the socket is closed even if the loop
-                            // stops before the handler runs (asio handlers must be copyable).
-                            auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
-                            target.post([this, &target, s] { on_accepted(target, std::move(*s)); });
-                            accept_next();
-                          });
+  acceptor_->async_accept(
+      target.io(), [this, &target](std::error_code ec, asio::ip::tcp::socket socket) {
+        if (!ec) {
+          // The connection is created and used only on its own loop. The shared_ptr closes the
+          // socket even if that loop stops before the handler runs (asio handlers must be
+          // copyable).
+          auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+          target.post([this, &target, s] { on_accepted(target, std::move(*s)); });
+          accept_next();
+          return;
+        }
+        if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+        log_error("Error accepting client connection: {}", ec.message());
+        // Usually out of file descriptors: retry a little later rather than spin, without blocking
+        // the loop's clients.
+        accept_retry_->expires_after(kAcceptRetryDelay);
+        accept_retry_->async_wait([this](std::error_code e) {
+          if (!e && acceptor_->is_open()) accept_next();
+        });
+      });
 }
 
 void Server::on_accepted(net::EventLoop& loop, asio::ip::tcp::socket socket) {
@@ -362,6 +364,7 @@ void Server::close_listener() {
   loops_->run_and_wait(0, [this] {
     std::error_code ec;
     acceptor_->close(ec);
+    accept_retry_->cancel();
   });
 }
 

@@ -131,6 +131,7 @@ class Server {
   // post to the loops and read the authenticator. Null unless a bcrypt secret is configured.
   std::unique_ptr<net::WorkerPool> workers_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::steady_timer> accept_retry_;  // loop 0; after a failed accept
   int client_port_ = 0;
   std::unique_ptr<Monitor> monitor_;
   std::string info_prefix_;  // INFO JSON up to the per-client fields

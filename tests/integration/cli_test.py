@@ -143,6 +143,46 @@ class StartupFailures(unittest.TestCase):
             srv.close()
 
 
+class OutOfFileDescriptors(unittest.TestCase):
+    def test_accepting_resumes_after_running_out_of_descriptors(self):
+        import resource
+
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+        d = tempfile.TemporaryDirectory()
+        log = Path(d.name) / "stderr.log"
+        with open(log, "w") as err:
+            proc = subprocess.Popen([NATSD, "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir",
+                                     d.name], stderr=err, preexec_fn=low_limit)
+        try:
+            ports = Path(d.name) / f"natsd_{proc.pid}.ports"
+            wait_for(lambda: ports.exists() and ports.read_text(), what="ports file")
+            port = int(json.loads(ports.read_text())["nats"][0].rsplit(":", 1)[1])
+            # More connections than descriptors: some wait in the backlog unaccepted.
+            extra = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(80)]
+            wait_for(lambda: "Error accepting client connection" in log.read_text(),
+                     what="accept error")
+            self.assertIsNone(proc.poll())
+            for s in extra:
+                s.close()
+            # Once descriptors are free again, new clients are served.
+            def served():
+                try:
+                    c = socket.create_connection(("127.0.0.1", port), timeout=2)
+                    f = c.makefile("rb")
+                    ok = f.readline().startswith(b"INFO ")
+                    c.close()
+                    return ok
+                except OSError:
+                    return False
+            wait_for(served, what="a client served after recovery")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            d.cleanup()
+
+
 class FilesAndSignals(unittest.TestCase):
     def test_ports_and_pid_files_written_then_removed(self):
         with tempfile.TemporaryDirectory() as d:
