@@ -17,14 +17,6 @@ constexpr int64_t kReplyPruneIntervalNs = 1'000'000'000;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::vector<std::string_view> tokens_of(std::string_view subject) {
-  std::vector<std::string_view> out;
-  SubjectTokenizer t(subject);
-  std::string_view tok;
-  while (t.next(tok)) out.push_back(tok);
-  return out;
-}
-
 // nats-server's queueMatches for one queue-qualified entry: the same name, or a wildcard name
 // covering the subscription's group.
 bool queue_name_matches(std::string_view queue, std::string_view entry_queue) {
@@ -50,32 +42,6 @@ bool split_subject_queue(std::string_view entry, std::string& subject, std::stri
     return false;
   subject.assign(fields[0]);
   queue.assign(n == 2 ? fields[1] : std::string_view());
-  return true;
-}
-
-bool subjects_collide(std::string_view a, std::string_view b) {
-  if (a == b) return true;
-  const bool a_literal = subject_is_literal(a), b_literal = subject_is_literal(b);
-  if (a_literal && b_literal) return false;
-  if (a_literal) return subject_matches(b, a);
-  if (b_literal) return subject_matches(a, b);
-  const auto ta = tokens_of(a), tb = tokens_of(b);
-  auto has_fwc = [](const std::vector<std::string_view>& t) {
-    return !t.empty() && is_full_wildcard(t.back());
-  };
-  if (ta.size() != tb.size()) {
-    // Only a ">" at the end of the shorter one can reach the longer one's extra tokens.
-    if ((ta.size() < tb.size() && !has_fwc(ta)) || (tb.size() < ta.size() && !has_fwc(tb)))
-      return false;
-  }
-  const size_t n = std::min(ta.size(), tb.size());
-  for (size_t i = 0; i < n; ++i) {
-    const std::string_view x = ta[i], y = tb[i];
-    if (x.empty() || y.empty()) return false;
-    const bool wild = is_partial_wildcard(x) || is_full_wildcard(x) || is_partial_wildcard(y) ||
-                      is_full_wildcard(y);
-    if (!wild && x != y) return false;
-  }
   return true;
 }
 

@@ -26,15 +26,13 @@
 
 #include "base/string_map.h"
 #include "server/auth.h"
+#include "server/subject.h"  // subjects_collide
 
 namespace nats {
 
 // nats-server's splitSubjectQueue: "subject" or "subject queue" (blank separated, both valid
 // subjects). False for anything else.
 bool split_subject_queue(std::string_view entry, std::string& subject, std::string& queue);
-
-// Could one literal subject match both patterns? nats-server's SubjectsCollide.
-bool subjects_collide(std::string_view a, std::string_view b);
 
 class CompiledPermissions {
  public:

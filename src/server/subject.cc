@@ -101,6 +101,14 @@ bool is_valid_queue_name(std::string_view queue) {
   return true;
 }
 
+std::vector<std::string_view> subject_tokens(std::string_view subject) {
+  std::vector<std::string_view> out;
+  SubjectTokenizer t(subject);
+  std::string_view tok;
+  while (t.next(tok)) out.push_back(tok);
+  return out;
+}
+
 size_t num_tokens(std::string_view subject) {
   if (subject.empty()) return 0;
   size_t n = 1;
@@ -141,6 +149,31 @@ bool subject_is_subset_match(std::string_view subject, std::string_view test) {
     if (!is_partial_wildcard(t) && s != t) return false;
   }
   return !subject_tokens.next(s);
+}
+
+bool subjects_collide(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  const bool a_literal = subject_is_literal(a), b_literal = subject_is_literal(b);
+  if (a_literal && b_literal) return false;
+  if (a_literal) return subject_matches(b, a);
+  if (b_literal) return subject_matches(a, b);
+  // Both have wildcards: look for a token that cannot match, as far as both go.
+  const size_t na = num_tokens(a), nb = num_tokens(b);
+  auto ends_with_fwc = [](std::string_view s) {
+    return s == ">" || (s.size() >= 2 && s.substr(s.size() - 2) == ".>");
+  };
+  const bool a_fwc = ends_with_fwc(a), b_fwc = ends_with_fwc(b);
+  if (!a_fwc && !b_fwc && na != nb) return false;
+  if ((na < nb && !a_fwc) || (nb < na && !b_fwc)) return false;
+  SubjectTokenizer ta(a), tb(b);
+  std::string_view x, y;
+  while (ta.next(x) && tb.next(y)) {
+    if (x.empty() || y.empty()) return false;
+    const bool wild = is_partial_wildcard(x) || is_full_wildcard(x) || is_partial_wildcard(y) ||
+                      is_full_wildcard(y);
+    if (!wild && x != y) return false;
+  }
+  return true;
 }
 
 }  // namespace nats

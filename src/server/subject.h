@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace nats {
 
@@ -68,6 +69,9 @@ inline bool subject_is_literal(std::string_view subject) { return !subject_has_w
 // A queue group name: non-empty and free of whitespace.
 bool is_valid_queue_name(std::string_view queue);
 
+// The tokens of a subject as views into it (allocates the vector; not for the message path).
+std::vector<std::string_view> subject_tokens(std::string_view subject);
+
 // Number of tokens, counting empty ones; 0 for an empty subject.
 size_t num_tokens(std::string_view subject);
 
@@ -81,5 +85,9 @@ bool subject_matches(std::string_view pattern, std::string_view literal);
 // "foo.*" is a subset of ">", "*.*" and "foo.*", but not of "foo.bar". This is nats-server's
 // subjectIsSubsetMatch (SubjectMatchesFilter), used for filters and permission checks.
 bool subject_is_subset_match(std::string_view subject, std::string_view test);
+
+// Could some published subject match both `a` and `b` (either may hold wildcards)? nats-server's
+// SubjectsCollide, used to find import cycles.
+bool subjects_collide(std::string_view a, std::string_view b);
 
 }  // namespace nats
