@@ -6,6 +6,7 @@
 
 #include "base/go_quote.h"
 #include "crypto/nkeys.h"
+#include "server/account.h"
 #include "server/options.h"
 #include "server/permissions.h"
 #include "server/subject.h"
@@ -105,6 +106,7 @@ std::vector<std::string> validate_auth_options(const Options& o) {
       }
     }
   }
+  for (std::string& e : validate_accounts(o)) errors.push_back(std::move(e));
   return errors;
 }
 

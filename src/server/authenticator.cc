@@ -81,12 +81,10 @@ void Authenticator::add_identity(StringMap<std::unique_ptr<Identity>>& map, std:
   id->name = name;
   id->password = std::move(password);
   id->account.assign(account);
-  if (!account.empty() && account != kGlobalAccountName) {
-    warnings_.push_back(
-        fmt::format("accounts are not supported yet: {} is in the global account, not {}",
-                    go_quote(name), go_quote(account)));
-  }
-  const std::optional<Permissions>& perms = own ? own : defaults;
+  // The authorization block's default permissions are for its own users; users of an
+  // account got their account's defaults from the configuration.
+  static const std::optional<Permissions> kNone;
+  const std::optional<Permissions>& perms = own ? own : account.empty() ? defaults : kNone;
   if (perms) {
     std::vector<std::string> errors;
     id->permissions = std::make_unique<CompiledPermissions>(*perms, &errors);

@@ -9,6 +9,7 @@
 #include "base/ascii.h"
 #include "config/config_parser.h"
 #include "config/duration.h"
+#include "server/config_accounts.h"
 
 namespace nats {
 
@@ -20,7 +21,7 @@ using config::Value;
 
 // Walks the configuration tree and fills Options, collecting every problem rather than
 // stopping at the first, as nats-server does.
-class Applier {
+class Applier final : public config_detail::Context {
  public:
   Applier(Options& opts, ConfigApplyResult& result) : opts_(opts), result_(result) {}
 
@@ -28,26 +29,27 @@ class Applier {
     for (const MapEntry& e : root.entries()) apply_top_level_key(e);
   }
 
- private:
-  void error(const config::Position& at, std::string_view reason) {
+  // config_detail::Context, for the accounts block (config_accounts.cc).
+  void error(const config::Position& at, std::string_view reason) override {
     result_.errors.push_back(fmt::format("{}: {}", at.to_string(), reason));
   }
   void warning(const MapEntry& e, std::string_view reason) {
     result_.warnings.push_back(fmt::format("{}: invalid use of field \"{}\": {}",
                                            e.key_position.to_string(), e.key, reason));
   }
-  void unknown(const MapEntry& e) {
+  void unknown(const MapEntry& e) override {
     if (e.used_as_variable) return;  // a variable definition, not an option
     error(e.key_position, fmt::format("unknown field \"{}\"", e.key));
   }
-  void not_supported(const MapEntry& e, std::string_view feature) {
+  void not_supported(const MapEntry& e, std::string_view feature) override {
     error(e.key_position, fmt::format("\"{}\": {} not supported yet", e.key, feature));
   }
-  void wrong_type(const MapEntry& e, std::string_view expected) {
+  void wrong_type(const MapEntry& e, std::string_view expected) override {
     error(e.key_position, fmt::format("error parsing \"{}\": expected {}, got {}", e.key, expected,
                                       e.value.type_name()));
   }
 
+ private:
   bool get_bool(const MapEntry& e, bool& out) {
     if (auto b = e.value.as_bool()) {
       out = *b;
@@ -216,12 +218,15 @@ class Applier {
     } else if (k == "jetstream" || k == "store_dir" || k == "storedir" ||
                k == "default_js_domain") {
       not_supported(e, "JetStream is");
-    } else if (k == "accounts" || k == "mappings" || k == "maps" || k == "system_account" ||
-               k == "system" || k == "operator" || k == "operators" || k == "roots" ||
-               k == "root" || k == "root_operators" || k == "root_operator" || k == "resolver" ||
-               k == "account_resolver" || k == "accounts_resolver" || k == "resolver_tls" ||
-               k == "resolver_preload" || k == "resolver_pinned_accounts" || k == "trusted" ||
-               k == "trusted_keys") {
+    } else if (k == "accounts") {
+      config_detail::apply_accounts(*this, e, opts_);
+    } else if (k == "mappings" || k == "maps") {
+      config_detail::apply_mappings(*this, e, opts_.mappings);
+    } else if (k == "system_account" || k == "system" || k == "operator" || k == "operators" ||
+               k == "roots" || k == "root" || k == "root_operators" || k == "root_operator" ||
+               k == "resolver" || k == "account_resolver" || k == "accounts_resolver" ||
+               k == "resolver_tls" || k == "resolver_preload" || k == "resolver_pinned_accounts" ||
+               k == "trusted" || k == "trusted_keys") {
       not_supported(e, "accounts and decentralized security are");
     } else if (k == "websocket" || k == "ws") {
       not_supported(e, "WebSocket is");
@@ -263,7 +268,7 @@ class Applier {
           get_duration(a, opts_.auth_timeout);
         }
       } else if (k == "users") {
-        apply_users(a);
+        parse_users(a, opts_.users, opts_.nkeys);
       } else if (k == "default_permission" || k == "default_permissions" || k == "permissions") {
         Permissions p;
         if (parse_permissions(a, p)) opts_.default_permissions = p;
@@ -275,13 +280,14 @@ class Applier {
     }
   }
 
-  void apply_users(const MapEntry& e) {
-    const config::Array* users = e.value.as_array();
-    if (users == nullptr) {
+  void parse_users(const MapEntry& e, std::vector<User>& users,
+                   std::vector<NkeyUser>& nkeys) override {
+    const config::Array* list = e.value.as_array();
+    if (list == nullptr) {
       error(e.key_position, "Expected users field to be an array");
       return;
     }
-    for (const Value& u : *users) {
+    for (const Value& u : *list) {
       const Map* um = u.as_map();
       if (um == nullptr) {
         error(u.position(), "Expected user entry to be a map/struct");
@@ -301,8 +307,6 @@ class Applier {
         } else if (k == "permission" || k == "permissions" || k == "authorization") {
           Permissions p;
           if (parse_permissions(f, p)) perms = p;
-        } else if (k == "account") {
-          not_supported(f, "accounts are");
         } else if (k == "allowed_connection_types" || k == "connection_types" || k == "clients" ||
                    k == "proxy_required") {
           not_supported(f, "this option is");
@@ -316,10 +320,10 @@ class Applier {
           continue;
         }
         nkey.permissions = perms;
-        opts_.nkeys.push_back(std::move(nkey));
+        nkeys.push_back(std::move(nkey));
       } else if (!user.username.empty()) {
         user.permissions = perms;
-        opts_.users.push_back(std::move(user));
+        users.push_back(std::move(user));
       } else {
         error(u.position(), "User entry requires a user");
       }
@@ -367,7 +371,7 @@ class Applier {
     return parse_subjects(e, e.value, out.allow);
   }
 
-  bool parse_permissions(const MapEntry& e, Permissions& p) {
+  bool parse_permissions(const MapEntry& e, Permissions& p) override {
     const Map* m = e.value.as_map();
     if (m == nullptr) {
       error(e.key_position, "Expected permissions to be a map/struct");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/logger.h"
+#include "server/account_options.h"
 #include "server/auth.h"
 
 namespace nats {
@@ -117,6 +118,10 @@ struct Options {
   std::vector<NkeyUser> nkeys;                     // authorization.users with nkey
   std::optional<Permissions> default_permissions;  // for users and nkeys without their own
   std::string no_auth_user;  // the user (or nkey) a client without credentials becomes
+  // Accounts (server/account_options.h); their users are in `users`/`nkeys` with `account` set.
+  std::vector<AccountOptions> accounts;
+  std::vector<SubjectMapping> mappings;  // top-level `mappings {}`: the global account's
+  std::string accounts_position;         // "file:line:col" of `accounts`, prefixed to its errors
 
   // TLS for clients.
   bool tls = false;                         // --tls

@@ -16,6 +16,9 @@
 namespace nats {
 
 class ClientConnection;
+class Account;
+struct StreamImport;
+struct ServiceImport;
 
 struct Subscription {
   ClientConnection* client = nullptr;  // owner; null for tests and internal subscribers
@@ -33,6 +36,19 @@ struct Subscription {
   // nearly every subscription, so the message path pays one pointer test. Set before the
   // subscription is inserted in the sublist and never changed, so producers read it freely.
   std::unique_ptr<const std::vector<std::string>> deny_filter;
+
+  // Accounts (server/account.h). A *shadow* subscription stands for `shadow_of` (a client's
+  // subscription in an importing account) in an exporting account's sublist: deliveries through
+  // it are renamed by `stream_import` and counted on `shadow_of`. The parent owns its shadows
+  // (owner loop only) and removes them with itself.
+  Subscription* shadow_of = nullptr;
+  const StreamImport* stream_import = nullptr;
+  std::vector<std::unique_ptr<Subscription>> shadows;
+  // Internal subscriptions have no client: a service import in the importer's sublist, or the
+  // `_R_.<prefix>.>` reply subscription of an exporting account. Set before insertion, never
+  // changed.
+  ServiceImport* service_import = nullptr;
+  Account* reply_account = nullptr;
 
   bool is_queue() const { return !queue.empty(); }
   // Must a message on `subject` be kept from this subscription? Any thread.
