@@ -47,6 +47,8 @@ ClientConnection::ClientConnection(Server& server, net::EventLoop& loop,
       socket_(std::move(socket)),
       cid_(cid),
       account_(&server.global_account()),
+      max_payload_(server.opts().max_payload),
+      max_subs_(server.opts().max_subscriptions > 0 ? server.opts().max_subscriptions : -1),
       parser_(server.opts().max_control_line),
       rbuf_(new char[kMinReadBuffer]),
       rcap_(kMinReadBuffer),
@@ -59,6 +61,7 @@ ClientConnection::ClientConnection(Server& server, net::EventLoop& loop,
     port_ = ep.port();
   }
   log_prefix_ = fmt::format("{}:{} - cid:{}", ip_, port_, cid_);
+  account_->add_connection();  // "$G" has no connection limit of its own
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   last_activity_ns_.store(start_ns_, std::memory_order_relaxed);
@@ -242,7 +245,7 @@ bool ClientConnection::on_connect(std::string_view json) {
         if (!start_password_check(d)) auth_violation();
         return false;
       case AuthStatus::kAccepted:
-        accept_identity(d);
+        if (!accept_identity(d)) return false;
         break;
     }
   }
@@ -289,7 +292,7 @@ void ClientConnection::on_password_verdict(bool ok) {
     auth_violation();
     return;
   }
-  accept_identity(pending_decision_);
+  if (!accept_identity(pending_decision_)) return;
   if (!finish_connect()) return;
   resume_reading();
 }
@@ -302,7 +305,8 @@ void ClientConnection::resume_reading() {
   arm_read();
 }
 
-void ClientConnection::accept_identity(const AuthDecision& d) {
+bool ClientConnection::accept_identity(const AuthDecision& d) {
+  if (!join_account(d.account)) return false;
   if (d.permissions != nullptr) {
     perms_ = std::make_unique<ClientPermissions>(*d.permissions);
   } else {
@@ -311,6 +315,7 @@ void ClientConnection::accept_identity(const AuthDecision& d) {
   std::lock_guard lock(out_mu_);
   track_replies_ = perms_ != nullptr && perms_->tracks_responses();
   if (!track_replies_) delivered_replies_.clear();
+  return true;
 }
 
 std::string ClientConnection::auth_user_label() const {
@@ -405,8 +410,8 @@ bool ClientConnection::on_pub(const proto::PubArgs& a) {
     close(ClosedState::kProtocolViolation);
     return false;
   }
-  const int64_t max_payload = server_.opts().max_payload;
-  if (max_payload > 0 && a.total_len > max_payload) {
+  const int64_t max_payload = max_payload_;
+  if (a.total_len > max_payload) {
     log_error("{} - maximum payload exceeded: {} vs {}", log_prefix_, a.total_len, max_payload);
     send_err("Maximum Payload Violation");
     close(ClosedState::kMaxPayloadExceeded);
@@ -433,10 +438,22 @@ bool ClientConnection::on_msg(const proto::PubArgs& a, std::string_view msg) {
 void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg) {
   ++batch_in_msgs_;
   batch_in_bytes_ += msg.size();
+  // Mappings rewrite the subject before anything looks at it (client_connection_imports.cc).
+  if (account_->has_mappings() && publish_mapped(a, msg)) return;
+  publish(a, msg);
+}
+
+void ClientConnection::publish(const proto::PubArgs& a, std::string_view msg) {
   if (perms_ != nullptr && perms_->restricts_publish() && !publish_permitted(a.subject)) {
     log_error("{} - Publish Violation - {}, Subject {}", log_prefix_, auth_user_label(),
               go_quote(a.subject));
     send_err(fmt::format("Permissions Violation for Publish to {}", go_quote(a.subject)));
+    return;
+  }
+  // Reply subjects of service imports belong to the server.
+  if (!a.reply.empty() && is_service_reply(a.reply)) {
+    log_error("{} - Publish Violation - Reply {}", log_prefix_, go_quote(a.reply));
+    send_err(fmt::format("Permissions Violation for Publish with Reply of {}", go_quote(a.reply)));
     return;
   }
   if (connect_.verbose) send_ok();
@@ -461,15 +478,33 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
     match_cache_.emplace(std::string(a.subject), std::move(entry));
   }
 
+  const bool delivered = deliver_result(*r, a, msg, 0);
+  if (!delivered && !a.reply.empty() && connect_.no_responders) {
+    deliver_no_responders(a.reply, a.subject);
+  }
+}
+
+bool ClientConnection::deliver_result(const SublistResult& r, const proto::PubArgs& a,
+                                      std::string_view msg, int import_depth) {
   bool delivered = false;
-  for (Subscription* s : r->psubs) {
+  for (Subscription* s : r.psubs) {
     ClientConnection* c = s->client;
-    if (c == nullptr || (c == this && !connect_.echo)) continue;
+    if (c == nullptr) {
+      // Internal: a service import or an exporter's service replies.
+      delivered |= route_internal(*s, a, msg, import_depth);
+      continue;
+    }
+    if (c == this && !connect_.echo) continue;
     if (s->deny_filter && s->delivery_denied(a.subject)) continue;
+    if (s->stream_import != nullptr) {
+      // A stream import's shadow; never for messages that came in through a service import.
+      if (import_depth == 0) delivered |= deliver_to_shadow(*s, a, msg);
+      continue;
+    }
     c->deliver(s, a, msg, *this);
     delivered = true;
   }
-  for (const auto& group : r->qsubs) {
+  for (const auto& group : r.qsubs) {
     if (group.empty()) continue;
     // xorshift32: a cheap, per-connection random start spreads load across members.
     queue_rand_ ^= queue_rand_ << 13;
@@ -486,14 +521,17 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
       if (s->deny_filter && s->delivery_denied(a.subject)) continue;
       const uint64_t max = s->max_msgs.load(std::memory_order_relaxed);
       if (max != 0 && s->delivered.load(std::memory_order_relaxed) >= max) continue;
+      if (s->stream_import != nullptr) {
+        if (import_depth > 0) continue;
+        delivered |= deliver_to_shadow(*s, a, msg);
+        break;
+      }
       c->deliver(s, a, msg, *this);
       delivered = true;
       break;
     }
   }
-  if (!delivered && !a.reply.empty() && connect_.no_responders) {
-    deliver_no_responders(a.reply, a.subject);
-  }
+  return delivered;
 }
 
 void ClientConnection::deliver_no_responders(std::string_view reply, std::string_view subject) {
@@ -603,8 +641,7 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
     }
     return true;
   }
-  const int64_t max_subs = server_.opts().max_subscriptions;
-  if (max_subs > 0 && int64_t(subs_.size()) >= max_subs) {
+  if (max_subs_ >= 0 && int64_t(subs_.size()) >= max_subs_) {
     log_error("{} - maximum subscriptions exceeded", log_prefix_);
     send_err("maximum subscriptions exceeded");
     return true;
@@ -623,7 +660,10 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
     send_err("Invalid Subject");
     return true;
   }
+  Subscription* added = sub.get();
   subs_.emplace(sub->sid, std::move(sub));
+  // Stream imports covering the subject put shadows in the exporters (imports file).
+  if (account_->has_stream_imports()) add_shadow_subscriptions(*added);
   if (connect_.verbose) send_ok();
   return true;
 }
@@ -651,6 +691,7 @@ void ClientConnection::remove_sub(Subscription* s) {
   if (it == subs_.end() || it->second.get() != s) return;
   s->closed.store(true, std::memory_order_relaxed);
   account_->sublist().remove(s);
+  if (!s->shadows.empty()) remove_shadow_subscriptions(*s);
   loop_.retire(it->second.release());
   subs_.erase(it);
 }
@@ -841,7 +882,11 @@ void ClientConnection::close(ClosedState reason) {
     subs.push_back(s.get());
   }
   if (!subs.empty()) account_->sublist().remove_batch(subs);
-  for (auto& [sid, s] : subs_) loop_.retire(s.release());
+  for (auto& [sid, s] : subs_) {
+    if (!s->shadows.empty()) remove_shadow_subscriptions(*s);
+    loop_.retire(s.release());
+  }
+  account_->remove_connection();
   subs_.clear();
   match_cache_.clear();
 
@@ -906,8 +951,7 @@ ConnInfo ClientConnection::conn_info(bool with_subs) const {
   ci.lang = connect_.lang;
   ci.version = connect_.version;
   ci.user = connect_.user;
-  // Every client is in the global account until multi-account configuration exists.
-  ci.account = kGlobalAccountName;
+  ci.account = account_->name();
   if (with_subs) {
     ci.subs.reserve(subs_.size());
     for (const auto& [sid, sub] : subs_) ci.subs.push_back(sub->subject);
@@ -936,6 +980,7 @@ std::vector<SubDetail> ClientConnection::subscription_details() const {
     d.msgs = sub->delivered.load(std::memory_order_relaxed);
     d.max = sub->max_msgs.load(std::memory_order_relaxed);
     d.cid = cid_;
+    d.account = account_->name();
     out.push_back(std::move(d));
   }
   return out;

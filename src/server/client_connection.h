@@ -42,6 +42,7 @@ namespace nats {
 
 class Server;
 class Account;
+struct ServiceImport;
 
 // What the client told us in CONNECT. The defaults are nats-server's, and they also apply
 // before CONNECT arrives: verbose and pedantic are on until the client turns them off.
@@ -133,6 +134,32 @@ class ClientConnection final : public net::RemoteWork {
   void on_writable();
 
   void process_pub(const proto::PubArgs& args, std::string_view msg);
+  // Permissions, matching and delivery of a (possibly mapped) publish.
+  void publish(const proto::PubArgs& args, std::string_view msg);
+  // Delivers to every subscription of a match result; true if anyone got it. import_depth
+  // counts service imports the message went through (shadow subscriptions only take
+  // messages published directly).
+  bool deliver_result(const SublistResult& r, const proto::PubArgs& args, std::string_view msg,
+                      int import_depth);
+
+  // Accounts (client_connection_imports.cc): the slow paths, taken only by accounts with
+  // mappings, imports or exports.
+  // Applies the account's mappings; true if the message was handled (mapped or dropped).
+  bool publish_mapped(const proto::PubArgs& args, std::string_view msg);
+  // An internal subscription matched: a service import or a service reply.
+  bool route_internal(Subscription& s, const proto::PubArgs& args, std::string_view msg,
+                      int import_depth);
+  bool route_service_import(ServiceImport& si, const proto::PubArgs& args, std::string_view msg,
+                            int import_depth);
+  bool route_service_reply(Account& exporter, const proto::PubArgs& args, std::string_view msg,
+                           int import_depth);
+  // Delivers through a stream import's shadow, renamed into the importer's subject space.
+  bool deliver_to_shadow(Subscription& shadow, const proto::PubArgs& args, std::string_view msg);
+  void add_shadow_subscriptions(Subscription& sub);
+  void remove_shadow_subscriptions(Subscription& sub);
+  // Moves this client into the named account ("" is "$G"), with its limits; false (after
+  // -ERR and close) when the account has reached max_connections.
+  bool join_account(std::string_view name);
   // Applies a CONNECT's fields on top of the current options (a second CONNECT only changes
   // what it mentions, as in nats-server). False when a field has the wrong JSON type.
   bool apply_connect_json(std::string_view json);
@@ -145,7 +172,9 @@ class ClientConnection final : public net::RemoteWork {
   // Sends the CONNECT's password to the worker pool; false if it could not be queued.
   bool start_password_check(const AuthDecision& d);
   void on_password_verdict(bool ok);
-  void accept_identity(const AuthDecision& d);
+  // Applies an accepted identity: its account (false, after closing, when the account is
+  // full) and permissions.
+  bool accept_identity(const AuthDecision& d);
   // The checks after authentication (protocol version, no_responders) and +OK; false if closed.
   bool finish_connect();
   // Processes the input held during a password check, then reads again.
@@ -166,7 +195,9 @@ class ClientConnection final : public net::RemoteWork {
   net::EventLoop& loop_;
   asio::ip::tcp::socket socket_;
   const uint64_t cid_;
-  Account* account_;
+  Account* account_;     // owner loop; counted in it (Account::add_connection)
+  int64_t max_payload_;  // the smaller of the server's and the account's
+  int64_t max_subs_;     // per connection; -1: unlimited
   std::string ip_;
   int port_ = 0;
   std::string log_prefix_;  // "ip:port - cid:N", the start of every log line about this client
@@ -215,6 +246,7 @@ class ClientConnection final : public net::RemoteWork {
   StringMap<std::unique_ptr<CachedResult>> match_cache_;
   uint64_t match_cache_gen_ = 0;
   std::vector<ClientConnection*> touched_;  // targets with output queued in this batch
+  std::vector<const ServiceImport*> import_path_;  // service imports the current message took
   uint32_t queue_rand_;                     // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
   uint64_t batch_out_msgs_ = 0, batch_out_bytes_ = 0;  // what this batch delivered to others

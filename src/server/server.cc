@@ -36,6 +36,8 @@ Server::Server(Options opts, std::string program_name)
   if (n <= 0) n = 1;
   loops_ = std::make_unique<net::LoopGroup>(n);
   loop_clients_.resize(size_t(n));
+  // Problems were reported (and refused) by validate_auth_options before we got here.
+  for (const std::string& e : accounts_.configure(opts_)) log_error("{}", e);
   authenticator_ = std::make_unique<Authenticator>(opts_);
   if (authenticator_->uses_bcrypt()) {
     // bcrypt is pure CPU: one thread per two loops, so checks never starve the loops.
@@ -227,6 +229,12 @@ void Server::start_housekeeping(int i) {
       if (ec) return;
       LoopClients& lc = s->loop_clients_[size_t(i)];
       const int64_t now = mono_nanos();
+      // Service replies nobody answered in time (the response threshold) are forgotten.
+      if (i == 0) {
+        for (Account* a : s->accounts_.all()) {
+          if (!a->service_exports().empty()) a->expire_service_replies(now);
+        }
+      }
       for (ClientConnection* c = lc.head; c != nullptr;) {
         ClientConnection* next = c->intrusive_next;  // c may unlink itself by closing
         c->housekeeping(now);

@@ -74,7 +74,9 @@ class Server {
   int64_t config_load_time_ns() const { return config_load_ns_.load(); }
 
   const Options& opts() const { return opts_; }
-  Account& global_account() { return global_account_; }
+  Account& global_account() { return accounts_.global(); }
+  // Every configured account, "$G" included; immutable after construction (see account.h).
+  AccountRegistry& accounts() { return accounts_; }
   ServerStats& stats() { return stats_; }
   const std::string& server_id() const { return server_id_; }
   const std::string& server_name() const { return server_name_; }
@@ -124,7 +126,7 @@ class Server {
   std::string server_name_;
   int64_t start_ns_;
   ServerStats stats_;
-  Account global_account_{kGlobalAccountName};
+  AccountRegistry accounts_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<net::LoopGroup> loops_;
   // Declared after loops_ and authenticator_: destroyed (joined) before them, since its jobs
