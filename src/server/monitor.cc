@@ -426,7 +426,8 @@ Figures gather_figures(Server& server, double cpu) {
   f.out_bytes = st.out_bytes.load(std::memory_order_relaxed);
   f.slow_consumers = st.slow_consumers.load(std::memory_order_relaxed);
   f.stale_connections = st.stale_connections.load(std::memory_order_relaxed);
-  f.subscriptions = server.global_account().sublist().count();
+  f.subscriptions = 0;
+  for (const Account* a : server.accounts().all()) f.subscriptions += a->sublist().count();
   return f;
 }
 
@@ -546,8 +547,7 @@ http::Response Monitor::handle_connz(const http::Request& req) {
   if (cid > 0) page.limit = 1;
   const ConnzRender render{subs, details, auth};
 
-  // Every client is in the global account for now; another account has no connections.
-  const bool acc_matches = acc.empty() || acc == kGlobalAccountName;
+  const bool acc_matches = acc.empty() || server_.accounts().find(acc) != nullptr;
   auto wanted = [&](const ConnInfo& c) {
     if (!acc.empty() && c.account != acc) return false;
     if (!user.empty() && c.user != user) return false;
@@ -620,10 +620,14 @@ http::Response Monitor::handle_subsz(const http::Request& req) {
   }
   const int off = std::max(clamp_int(offset), 0);
   const int lim = limit <= 0 ? kDefaultSubListSize : clamp_int(limit);
-  const bool acc_matches = acc.empty() || acc == kGlobalAccountName;
-
   SublistStats stats;
-  if (acc_matches) stats = server_.global_account().sublist().stats();
+  bool acc_matches = acc.empty();
+  if (acc.empty()) {
+    for (const Account* a : server_.accounts().all()) stats.add(a->sublist().stats());
+  } else if (const Account* a = server_.accounts().find(acc)) {
+    stats = a->sublist().stats();
+    acc_matches = true;
+  }
 
   std::vector<SubDetail> details;
   if (subs && acc_matches) {
@@ -633,7 +637,7 @@ http::Response Monitor::handle_subsz(const http::Request& req) {
       std::lock_guard lock(mu);
       for (SubDetail& d : mine) {
         if (!test.empty() && !subject_matches(d.subject, test)) continue;
-        d.account = kGlobalAccountName;
+        if (!acc.empty() && d.account != acc) continue;
         details.push_back(std::move(d));
       }
     });
@@ -705,24 +709,14 @@ http::Response Monitor::handle_accountz(const http::Request& req) {
   j["server_id"] = server_.server_id();
   j["now"] = rfc3339_utc(wall_nanos());
   if (acc.empty()) {
-    j["accounts"] = json::array({kGlobalAccountName});
+    json names = json::array();
+    for (const Account* a : server_.accounts().all()) names.push_back(a->name());
+    j["accounts"] = std::move(names);
     return json_response(req, j);
   }
-  if (acc != kGlobalAccountName) {
-    return http::text_response(400, fmt::format("Account {} does not exist", acc));
-  }
-  const Sublist& sl = server_.global_account().sublist();
-  json d;
-  d["account_name"] = acc;
-  d["update_time"] = "0001-01-01T00:00:00Z";  // never updated: not from a JWT
-  d["expired"] = false;
-  d["complete"] = true;
-  d["jetstream_enabled"] = false;
-  d["leafnode_connections"] = 0;
-  d["client_connections"] = server_.num_clients();
-  d["subscriptions"] = sl.count();
-  d["sublist_stats"] = sublist_stats_json(sl.stats());
-  j["account_detail"] = std::move(d);
+  const Account* a = server_.accounts().find(acc);
+  if (a == nullptr) return http::text_response(400, fmt::format("Account {} does not exist", acc));
+  j["account_detail"] = account_detail_json(*a, server_.start_time_ns());
   return json_response(req, j);
 }
 

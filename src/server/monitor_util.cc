@@ -164,6 +164,105 @@ MonitorJson sublist_stats_json(const SublistStats& s) {
   return j;
 }
 
+namespace {
+std::string_view response_type_name(ServiceResponseType t) {
+  switch (t) {
+    case ServiceResponseType::kSingleton:
+      return "Singleton";
+    case ServiceResponseType::kStream:
+      return "Stream";
+    case ServiceResponseType::kChunked:
+      return "Chunked";
+  }
+  return "Singleton";
+}
+
+MonitorJson export_json(std::string_view subject, const char* type, const ExportAuth& auth) {
+  MonitorJson e;
+  e["subject"] = subject;
+  e["type"] = type;
+  if (auth.token_required) e["token_req"] = true;
+  return e;
+}
+
+MonitorJson service_import_json(std::string_view subject, std::string_view account,
+                                std::string_view local, bool share) {
+  MonitorJson i;
+  i["subject"] = subject;
+  i["account"] = account;
+  i["to"] = local;  // deprecated by nats-server in favour of local_subject, and duplicated
+  i["local_subject"] = local;
+  i["type"] = "service";
+  i["invalid"] = false;
+  i["share"] = share;
+  i["tracking"] = false;
+  return i;
+}
+}  // namespace
+
+MonitorJson account_detail_json(const Account& a, int64_t update_ns) {
+  MonitorJson d;
+  d["account_name"] = a.name();
+  d["update_time"] = rfc3339_utc(update_ns);
+  d["expired"] = false;
+  d["complete"] = true;
+  d["jetstream_enabled"] = false;
+  d["leafnode_connections"] = 0;
+  d["client_connections"] = a.num_connections();
+  d["subscriptions"] = a.sublist().count();
+  if (!a.mappings().empty()) {
+    MonitorJson maps = MonitorJson::object();
+    for (const Mapping& m : a.mappings()) {
+      MonitorJson dests = MonitorJson::array();
+      for (const Mapping::Destination& dest : m.destinations()) {
+        dests.push_back(
+            {{"subject", dest.transform.destination()}, {"weight", dest.cumulative_weight}});
+      }
+      maps[m.source()] = std::move(dests);
+    }
+    d["mappings"] = std::move(maps);
+  }
+  MonitorJson exports = MonitorJson::array();
+  for (const ServiceExport& se : a.service_exports()) {
+    MonitorJson e = export_json(se.subject, "service", se.auth);
+    e["response_type"] = response_type_name(se.response_type);
+    if (se.latency) {
+      e["service_latency"] = {{"sampling", se.latency->headers ? 0 : se.latency->sampling},
+                              {"results", se.latency->subject}};
+    }
+    if (!se.auth.approved.empty()) e["approved_accounts"] = se.auth.approved;
+    exports.push_back(std::move(e));
+  }
+  for (const StreamExport& st : a.stream_exports()) {
+    MonitorJson e = export_json(st.subject, "stream", st.auth);
+    if (!st.auth.approved.empty()) e["approved_accounts"] = st.auth.approved;
+    exports.push_back(std::move(e));
+  }
+  if (!exports.empty()) d["exports"] = std::move(exports);
+  MonitorJson imports = MonitorJson::array();
+  for (const auto& si : a.stream_imports()) {
+    imports.push_back({{"subject", si->from},
+                       {"account", si->exporter->name()},
+                       {"local_subject", si->to},
+                       {"type", "stream"},
+                       {"invalid", false},
+                       {"share", false},
+                       {"tracking", false}});
+  }
+  for (const auto& si : a.service_imports())
+    imports.push_back(service_import_json(si->to, si->exporter->name(), si->from, si->share));
+  if (!imports.empty()) d["imports"] = std::move(imports);
+  d["sublist_stats"] = sublist_stats_json(a.sublist().stats());
+  auto replies = a.service_replies();
+  if (!replies.empty()) {
+    MonitorJson responses = MonitorJson::object();
+    for (const auto& [subject, r] : replies)
+      responses[subject] = service_import_json(r.reply, r.requester->name(), subject, false);
+    d["responses"] = std::move(responses);
+  }
+  return d;
+}
+
 MonitorJson sub_detail_json(const SubDetail& d) {
   MonitorJson j;
   if (!d.account.empty()) j["account"] = d.account;

@@ -20,6 +20,8 @@
 
 namespace nats {
 
+class Account;
+
 // Endpoint paths, relative to http_base_path, with nats-server's names.
 namespace monitor_paths {
 inline constexpr std::string_view kRoot = "/";
@@ -117,6 +119,9 @@ int clamp_int(int64_t v);
 std::string prom_label(std::string_view v);
 
 MonitorJson sublist_stats_json(const SublistStats& s);
+// /accountz?acc=NAME: nats-server 2.10's AccountInfo (mappings, exports, imports, pending
+// service responses, sublist figures). `update_ns` is when the account was configured.
+MonitorJson account_detail_json(const Account& a, int64_t update_ns);
 MonitorJson sub_detail_json(const SubDetail& d);
 
 // What /connz adds to each connection.
