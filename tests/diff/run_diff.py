@@ -78,6 +78,15 @@ INFO_OPTIONAL = {
 }
 
 
+# Reply subjects a server makes up for service imports ("_R_." + 6 + "." + 6 random base-62
+# characters) differ from run to run: shown as _R_.<id>.
+_SERVICE_REPLY = re.compile(r"_R_\.[0-9A-Za-z]{6}\.[0-9A-Za-z]{6}")
+
+
+def mask_service_replies(text: str) -> str:
+    return _SERVICE_REPLY.sub("_R_.<id>", text)
+
+
 def mask_info_json(text: str) -> str:
     try:
         obj = json.loads(text)
@@ -205,7 +214,7 @@ class Event:
                     "INFO%s%s%s\\r\\n"
                     % (render_bytes(m.group(1)), js, render_bytes(m.group(3)))
                 ]
-        out = [render_bytes(line)]
+        out = [mask_service_replies(render_bytes(line))]
         if self.kind == "msg":
             out.append("  payload " + render_bytes(self.payload))
         return out
@@ -434,11 +443,15 @@ class Conn:
         self.established = False  # takes part in the automatic sync after each step
         self.owed_pongs = 0  # PINGs sent (as counted) that no PONG answered yet
         self.stalled = False  # a sync timed out: no further syncs
+        self.last_reply = b""  # reply subject of the last MSG/HMSG received, for {{reply C}}
 
     def _on_data(self, data: bytes) -> None:
         for ev in self.parser.feed(data):
             if ev.is_pong() and self.owed_pongs > 0:
                 self.owed_pongs -= 1
+            key = _msg_key(ev)
+            if key is not None and key[2]:
+                self.last_reply = key[2][0]
             self.events.append(ev)
 
     def _on_eof(self) -> None:
@@ -556,6 +569,7 @@ class Step:
     conn: str = ""
     data: bytes = b""
     arg: str = ""
+    template: str = ""  # data text with {{reply C}}, expanded when the step runs
 
 
 @dataclasses.dataclass
@@ -573,6 +587,9 @@ class TranscriptError(Exception):
 
 
 DATA_OPS = {"send", "send_split", "send_nosync", "split_each"}
+# {{reply C}} in send data: the reply subject of the last message connection C received (a
+# service import's _R_ subject, say, which the transcript cannot know in advance).
+_REPLY_REF = re.compile(r"\{\{reply (\w+)\}\}")
 
 
 def parse_transcript(path: Path) -> Transcript:
@@ -599,7 +616,11 @@ def parse_transcript(path: Path) -> Transcript:
                 conn, sep, data = rest.partition(" ")
                 if not conn or not sep:
                     raise TranscriptError("%s:%d: %s needs <conn> <data>" % (path, lineno, op))
-                t.steps.append(Step(lineno, op, conn, unescape(data)))
+                if _REPLY_REF.search(data):
+                    t.steps.append(Step(lineno, op, conn, unescape(_REPLY_REF.sub("", data)),
+                                        template=data))
+                else:
+                    t.steps.append(Step(lineno, op, conn, unescape(data)))
             elif op == "split_each":
                 t.steps.append(Step(lineno, op, "", unescape(rest)))
             elif op in ("connect", "close", "sync"):
@@ -669,6 +690,7 @@ def _closed_conn(name: str) -> Conn:
     c = Conn.__new__(Conn)
     c.name, c.sock, c.parser, c.events = name, None, StreamParser(), []
     c.closed, c.established, c.owed_pongs, c.stalled = True, False, 0, False
+    c.last_reply = b""
     return c
 
 
@@ -693,6 +715,10 @@ class Replay:
             for ev in normalize(c.take()):
                 for line in ev.render():
                     self.out.append("  %s< %s" % (name, line))
+
+    def reply_of(self, name: str) -> str:
+        c = self.conns.get(name)
+        return c.last_reply.decode("utf-8", "replace") if c is not None else ""
 
     def sync_all(self, first: Conn | None) -> None:
         if first is not None and not first.closed:
@@ -733,6 +759,9 @@ class Replay:
             self.split_each(st)
             return
         c = self.conn(st)
+        if st.template:
+            st = dataclasses.replace(st, data=unescape(_REPLY_REF.sub(
+                lambda m: self.reply_of(m.group(1)), st.template)))
         if op == "send":
             c.send(st.data)
             c.established = True
@@ -825,18 +854,33 @@ class Replay:
 _start_failures: dict[tuple, str] = {}
 
 
+_CONFIG_ERROR = re.compile(r"server\.conf:(\d+):\d+: (.*)$")
+
+
+def start_failure_record(message: str) -> list[str]:
+    """A server that refused to start: its configuration errors (`server.conf:LINE: reason`,
+    sorted: nats-server reports several in map order), with the program name, the temp dir and
+    the column left out (nats-server counts columns of some tokens from 0). Otherwise the
+    first line of the failure."""
+    errors = sorted({"server.conf:%s: %s" % m.groups() for m in
+                     (_CONFIG_ERROR.search(l.strip()) for l in message.splitlines()) if m})
+    if not errors:
+        return ["<server failed to start: %s>" % message.splitlines()[0]]
+    return ["<server failed to start>"] + ["  " + e for e in errors]
+
+
 def replay(t: Transcript, exe: str) -> tuple[list[str], str]:
     """Returns (record, server log tail). A server that failed to start with some arguments
     is not retried with the same ones (a hanging binary would cost the timeout each time)."""
     key = (exe, tuple(t.args), t.config)
     if key in _start_failures:
         msg = _start_failures[key]
-        return ["<server failed to start: %s>" % msg.splitlines()[0]], msg
+        return start_failure_record(msg), msg
     try:
         server = Server(exe, t.args, t.config)
     except ServerError as e:
         _start_failures[key] = str(e)
-        return ["<server failed to start: %s>" % str(e).splitlines()[0]], str(e)
+        return start_failure_record(str(e)), str(e)
     try:
         r = Replay(t, server)
         try:
