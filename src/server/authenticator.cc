@@ -11,6 +11,7 @@
 #include "crypto/nkeys.h"
 #include "crypto/random.h"
 #include "server/account.h"
+#include "server/cert_user_map.h"
 #include "server/options.h"
 
 namespace nats {
@@ -47,6 +48,7 @@ Authenticator::Authenticator(const Options& o, size_t max_cached_passwords)
       username_(o.username),
       password_(o.password),
       no_auth_user_(o.no_auth_user),
+      tls_map_(o.tls_map),
       max_cached_passwords_(max_cached_passwords) {
   crypto::random_bytes(cache_salt_);
   for (const NkeyUser& n : o.nkeys) {
@@ -141,6 +143,29 @@ AuthDecision Authenticator::authenticate(const AuthRequest& r) const {
     d.is_nkey = true;
     d.permissions = nkey->permissions.get();
     d.account = nkey->account;
+    return d;
+  }
+
+  if (!users_.empty() && tls_map_) {
+    // verify_and_map: the certificate says who the client is; a CONNECT's user name is ignored.
+    if (r.certificate == nullptr) return d;
+    std::vector<std::string_view> names;
+    names.reserve(users_.size());
+    for (const auto& [name, id] : users_) names.push_back(name);
+    auto mapped = map_certificate_to_user(
+        *r.certificate, [this](std::string_view n) { return users_.contains(n); }, names);
+    if (!mapped) return d;
+    const Identity& u = *users_.find(*mapped)->second;
+    d.user = u.name;
+    d.from_certificate = true;
+    d.permissions = u.permissions.get();
+    d.account = u.account;
+    // As in nats-server, a password in the CONNECT must still match the user's (normally none).
+    d.status = compare_secret(u.password, r.password);
+    if (d.status == AuthStatus::kCheckPassword) {
+      d.hash = u.password;
+      d.secret = r.password;
+    }
     return d;
   }
 

@@ -30,6 +30,7 @@
 #include "base/string_map.h"
 #include "net/event_loop.h"
 #include "net/out_buffer.h"
+#include "net/tls_session.h"
 #include "proto/client_parser.h"
 #include "server/authenticator.h"
 #include "server/closed_state.h"
@@ -117,6 +118,28 @@ class ClientConnection final : public net::RemoteWork {
  private:
   void arm_read();
   void on_readable();
+  // One read from the socket or the TLS session: > 0 bytes, 0 at EOF, -1 with errno set.
+  ssize_t read_some(char* buf, size_t cap);
+  // Writes the gathered bytes in plain text or through TLS; what went out is consumed from
+  // writing_. False when the socket would block (or failed: closed_ tells).
+  bool write_pending();
+
+  // TLS set-up (owner loop). See docs/threading.md: the handshake runs on the loop, driven by
+  // readiness like any other I/O, and nothing else is read or written until it completes.
+  enum class TlsPhase : uint8_t {
+    kNone,        // plain text (no TLS, or allow_non_tls and the client chose plain)
+    kAwaitFirst,  // handshake_first with a fallback: waiting to see whether the client speaks
+    kSniff,       // allow_non_tls: the first byte (0x16 or not) decides
+    kHandshake,   // the TLS handshake is under way
+    kReady,       // TLS established
+  };
+  void start_tls_handshake();
+  // Advances whichever set-up phase is active; called when the socket is ready.
+  void advance_tls();
+  void on_tls_established();
+  // Sends INFO right away, bypassing the batch (before a handshake the loop's flush must not
+  // run yet). False (and closed) if it could not be written whole.
+  bool send_info_now();
   // Parses one chunk of input. False when reading must stop: the connection closed, or a
   // CONNECT waits for its password check (the unparsed rest is then kept in held_input_).
   bool consume_input(const char* data, size_t n);
@@ -165,6 +188,11 @@ class ClientConnection final : public net::RemoteWork {
   Server& server_;
   net::EventLoop& loop_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<net::TlsSession> tls_;
+  TlsPhase tls_phase_ = TlsPhase::kNone;
+  int64_t tls_deadline_ns_ = 0;  // mono clock; the handshake (or the wait before it) ends by then
+  std::string tls_version_, tls_cipher_;  // once established, for /connz and logs
+  bool info_sent_plain_ = false;          // INFO went out before the handshake (not TLS-first)
   const uint64_t cid_;
   Account* account_;
   std::string ip_;

@@ -9,6 +9,7 @@
 #include "base/ascii.h"
 #include "config/config_parser.h"
 #include "config/duration.h"
+#include "server/config_tls.h"
 
 namespace nats {
 
@@ -209,8 +210,12 @@ class Applier {
       if (get_bool(e, on) && !on) not_supported(e, "the system account is");
     } else if (k == "https" || k == "https_port") {
       not_supported(e, "HTTPS monitoring is");
-    } else if (k == "tls" || k == "ocsp" || k == "ocsp_cache" || k == "allow_non_tls") {
-      not_supported(e, "TLS is");
+    } else if (k == "tls") {
+      apply_tls_block(e, opts_, result_.errors);
+    } else if (k == "allow_non_tls") {
+      get_bool(e, opts_.allow_non_tls);
+    } else if (k == "ocsp" || k == "ocsp_cache") {
+      not_supported(e, "OCSP is");
     } else if (k == "cluster" || k == "gateway" || k == "leaf" || k == "leafnodes") {
       not_supported(e, "clustering is");
     } else if (k == "jetstream" || k == "store_dir" || k == "storedir" ||

@@ -17,6 +17,7 @@
 #include "base/logger.h"
 #include "crypto/nkeys.h"
 #include "server/client_connection.h"
+#include "server/config_tls.h"
 #include "server/monitor.h"
 
 namespace nats {
@@ -54,6 +55,12 @@ Server::Server(Options opts, std::string program_name)
   j["port"] = 0;  // patched in start() once the port is known
   j["headers"] = true;
   if (authenticator_->advertise_auth_required()) j["auth_required"] = true;
+  if (client_tls_enabled(opts_)) {
+    // With allow_non_tls TLS is offered, not required; the client's first byte decides.
+    if (!opts_.allow_non_tls) j["tls_required"] = true;
+    if (opts_.tls_verify) j["tls_verify"] = true;
+    if (opts_.allow_non_tls) j["tls_available"] = true;
+  }
   j["max_payload"] = opts_.max_payload;
   info_prefix_ = j.dump();
 }
@@ -80,6 +87,17 @@ std::string Server::client_info_line(const ClientConnection& c) const {
 }
 
 bool Server::start() {
+  if (client_tls_enabled(opts_)) {
+    std::string why;
+    auto ctx =
+        net::TlsContext::create(client_tls_settings(opts_), net::TlsContext::Role::kServer, &why);
+    if (ctx == nullptr) {
+      log_fatal("Error configuring TLS: {}", why);
+      return false;
+    }
+    std::lock_guard lock(tls_mu_);
+    tls_context_ = std::move(ctx);
+  }
   asio::error_code ec;
   net::EventLoop& accept_loop = loops_->loop(0);
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(accept_loop.io());
@@ -139,6 +157,15 @@ bool Server::start() {
     if (!monitor_->start()) return false;
   }
 
+  if (client_tls_enabled(opts_)) {
+    const bool first_only =
+        opts_.tls_handshake_first && opts_.tls_handshake_first_fallback.count() == 0;
+    log_notice("TLS {} for client connections",
+               opts_.allow_non_tls && !first_only ? "available" : "required");
+    if (first_only) {
+      log_warn("Clients that are not using \"TLS Handshake First\" option will fail to connect");
+    }
+  }
   log_notice("Listening for client connections on {}:{}", opts_.host, client_port_);
   if (auth_required()) log_notice("Authentication required for client connections");
   write_ports_file();

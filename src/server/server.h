@@ -20,6 +20,7 @@
 #include <asio.hpp>
 
 #include "net/event_loop.h"
+#include "net/tls_context.h"
 #include "net/worker_pool.h"
 #include "server/account.h"
 #include "server/authenticator.h"
@@ -92,6 +93,11 @@ class Server {
   // configured needs it) or it has stopped. The job reports back by posting to a loop. Any
   // thread.
   bool submit_blocking(std::function<void()> job);
+  // The TLS context new client connections use; null without TLS. Any thread.
+  std::shared_ptr<const net::TlsContext> tls_context() const {
+    std::lock_guard lock(tls_mu_);
+    return tls_context_;
+  }
   // The INFO line sent to one client when it connects.
   std::string client_info_line(const ClientConnection& c) const;
 
@@ -134,6 +140,8 @@ class Server {
   std::unique_ptr<asio::steady_timer> accept_retry_;  // loop 0; after a failed accept
   int client_port_ = 0;
   std::unique_ptr<Monitor> monitor_;
+  mutable std::mutex tls_mu_;
+  std::shared_ptr<const net::TlsContext> tls_context_;  // guarded by tls_mu_ (reload swaps it)
   std::string info_prefix_;  // INFO JSON up to the per-client fields
   std::atomic<uint64_t> next_cid_{1};
 

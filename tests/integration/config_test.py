@@ -108,7 +108,7 @@ class CheckConfig(unittest.TestCase):
                 self.assertIn(f"{p}:{ref_line}:", ours.stderr, f"{name}: {ours.stderr} vs {ref.stderr}")
 
     def test_features_of_later_work_are_refused_not_ignored(self):
-        for text in ("cluster { port: 6222 }\n", "jetstream: enabled\n", "tls { cert_file: x }\n",
+        for text in ("cluster { port: 6222 }\n", "jetstream: enabled\n",
                      "mqtt { port: 1883 }\n", "websocket { port: 8080 }\n"):
             p = self.write("later.conf", text)
             ours = check(NATSD, p)
