@@ -27,7 +27,13 @@ std::string_view trim(std::string_view s) {
 
 // One attribute type in a comparable form: its OID when OpenSSL knows the name.
 std::string type_key(const std::string& type) {
-  const int nid = OBJ_txt2nid(type.c_str());
+  int nid = OBJ_txt2nid(type.c_str());
+  if (nid == NID_undef) {
+    // Short names are upper case in OpenSSL ("CN", "OU"); DNs often spell them in lower case.
+    std::string upper = type;
+    for (char& c : upper) c = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
+    nid = OBJ_txt2nid(upper.c_str());
+  }
   if (nid != NID_undef) return "#" + std::to_string(nid);
   // go-ldap spells e-mail "E" or "EMAILADDRESS"; OpenSSL knows it as emailAddress.
   const std::string lower = ascii_lower(type);
