@@ -257,6 +257,26 @@ bool Authenticator::verify_password(std::string_view hash, std::string_view pass
   return true;
 }
 
+std::optional<std::string_view> Authenticator::identity_account(std::string_view name,
+                                                               bool nkey) const {
+  const auto& map = nkey ? nkeys_ : users_;
+  auto it = map.find(name);
+  if (it == map.end()) return std::nullopt;
+  return std::string_view(it->second->account);
+}
+
+void Authenticator::adopt_verified_passwords(const Authenticator& previous) {
+  std::scoped_lock lock(cache_mu_, previous.cache_mu_);
+  // The digests are salted: the salt comes along with them.
+  cache_salt_ = previous.cache_salt_;
+  verified_ = previous.verified_;
+  verified_order_ = previous.verified_order_;
+  while (verified_order_.size() > max_cached_passwords_) {
+    verified_.erase(verified_order_.front());
+    verified_order_.pop_front();
+  }
+}
+
 size_t Authenticator::cached_passwords() const {
   std::lock_guard lock(cache_mu_);
   return verified_.size();

@@ -106,6 +106,17 @@ class Authenticator {
   // check is a cache hit. Blocking (the whole bcrypt cost): for the worker pool. Any thread.
   bool verify_password(std::string_view hash, std::string_view password) const;
 
+  // The account of a configured user (nkey when `nkey`), "" for the global one; nullopt when
+  // no such user is configured. Reload uses it: a client whose user is gone or has moved to
+  // another account is disconnected, as nats-server does.
+  std::optional<std::string_view> identity_account(std::string_view name, bool nkey) const;
+  // Users or nkeys are configured (not just a token or a single user).
+  bool has_identities() const { return !users_.empty() || !nkeys_.empty(); }
+
+  // Takes over another authenticator's verified passwords (a reload's predecessor), so
+  // connected bcrypt users are re-checked from the cache. Call before this one is shared.
+  void adopt_verified_passwords(const Authenticator& previous);
+
   // Entries in the verified-password cache; for tests.
   size_t cached_passwords() const;
 

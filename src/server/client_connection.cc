@@ -283,7 +283,7 @@ void ClientConnection::on_readable() {
     // Bytes OpenSSL already holds never make the socket readable again: come back for them
     // after the loop's other work, as a fairness bound was hit.
     loop_.post([this] {
-      if (!closed_ && pending_auth_ == nullptr) on_readable();
+      if (!closed_ && !reading_paused()) on_readable();
     });
     return;
   }
@@ -292,7 +292,7 @@ void ClientConnection::on_readable() {
 
 bool ClientConnection::consume_input(const char* data, size_t n) {
   proto::ParseResult r = parser_.parse(data, n, *this);
-  if (r.status == proto::ParseStatus::kStopped && pending_auth_ != nullptr && !closed_) {
+  if (r.status == proto::ParseStatus::kStopped && reading_paused() && !closed_) {
     // A CONNECT is being checked: keep what followed it for when the verdict comes.
     held_input_.assign(data + r.consumed, n - r.consumed);
     end_read_batch();
@@ -401,9 +401,10 @@ bool ClientConnection::on_connect(std::string_view json) {
     }
     // Logs and monitoring name the user the client became (or tried to), as nats-server does
     // for the no_auth_user.
-    if (!d.user.empty()) {
+    if (!d.user.empty() && !d.from_certificate) {
       std::string& field = d.is_nkey ? connect_.nkey : connect_.user;
-      if (field.empty()) field.assign(d.user);
+      identity_implied_ = field.empty();
+      if (identity_implied_) field.assign(d.user);
     }
     switch (d.status) {
       case AuthStatus::kRejected:
@@ -411,6 +412,7 @@ bool ClientConnection::on_connect(std::string_view json) {
         return false;
       case AuthStatus::kCheckPassword:
         // Stops the parser either way: after the check, or after the violation.
+        check_for_reload_ = false;
         if (!start_password_check(d)) auth_violation();
         return false;
       case AuthStatus::kAccepted:
@@ -461,9 +463,111 @@ void ClientConnection::on_password_verdict(bool ok) {
     auth_violation();
     return;
   }
+  if (check_for_reload_) {
+    check_for_reload_ = false;
+    apply_reauthorization(pending_decision_);
+    return;
+  }
   accept_identity(pending_decision_);
   if (!finish_connect()) return;
   resume_reading();
+  if (reauth_after_verdict_) {
+    reauth_after_verdict_ = false;
+    reauthorize();
+  }
+}
+
+void ClientConnection::reauthorize() {
+  if (closed_) return;
+  const Authenticator& auth = server_.authenticator();
+  if (!connect_received_) {
+    // Not authenticated yet: the CONNECT will meet the new rules. If they now demand
+    // credentials, the usual auth timeout applies from here.
+    const bool was_required = auth_required_;
+    auth_required_ = auth.auth_required();
+    if (auth_required_ && !was_required) {
+      connect_deadline_ns_ = mono_nanos() + server_.opts().auth_timeout.count();
+    }
+    return;
+  }
+  if (pending_auth_ != nullptr) {
+    if (!check_for_reload_) reauth_after_verdict_ = true;
+    return;  // a reload-time check in flight: its verdict is as good as a new one
+  }
+  // A client that logged in as a configured user or nkey which is gone, or now belongs to
+  // another account, is closed without an error, as nats-server does.
+  const bool named_nkey = !connect_.nkey.empty();
+  if ((named_nkey || !connect_.user.empty()) && (auth.has_identities() || perms_ != nullptr)) {
+    auto account = auth.identity_account(named_nkey ? connect_.nkey : connect_.user, named_nkey);
+    const std::string_view current =
+        account_->name() == kGlobalAccountName ? std::string_view() : account_->name();
+    const std::string_view next =
+        account && *account == kGlobalAccountName ? std::string_view() : account.value_or("");
+    if (!account || next != current) {
+      close(ClosedState::kClientClosed);
+      return;
+    }
+  }
+  auth_required_ = auth.auth_required();
+  if (!auth_required_) {
+    AuthDecision open;
+    open.status = AuthStatus::kAccepted;
+    apply_reauthorization(open);
+    return;
+  }
+  std::unique_ptr<net::PeerCertificate> cert;
+  if (tls_phase_ == TlsPhase::kReady && server_.opts().tls_map) cert = tls_->peer_certificate();
+  const std::string_view user = identity_implied_ ? std::string_view() : connect_.user;
+  const std::string_view nkey = identity_implied_ ? std::string_view() : connect_.nkey;
+  const AuthRequest req{user, connect_.pass, connect_.auth_token, nkey,
+                        connect_.sig, nonce_, cert.get()};
+  const AuthDecision d = auth.authenticate(req);
+  switch (d.status) {
+    case AuthStatus::kRejected:
+      auth_violation();
+      return;
+    case AuthStatus::kCheckPassword:
+      check_for_reload_ = true;
+      if (!start_password_check(d)) auth_violation();
+      return;
+    case AuthStatus::kAccepted:
+      apply_reauthorization(d);
+      return;
+  }
+}
+
+void ClientConnection::apply_reauthorization(const AuthDecision& d) {
+  if (d.from_certificate) connect_.user.assign(d.user);
+  accept_identity(d);
+  std::vector<Subscription*> refused;
+  for (auto& [sid, sub] : subs_) {
+    if (perms_ != nullptr && !perms_->rules().can_subscribe(sub->subject, sub->queue)) {
+      refused.push_back(sub.get());
+      continue;
+    }
+    // The deny clauses checked at delivery follow the new permissions. Producers on other
+    // loops may hold the old list until their batch ends, so it is retired, not deleted.
+    auto filter = perms_ != nullptr
+                      ? perms_->rules().delivery_deny_filter(sub->subject, sub->queue)
+                      : nullptr;
+    const auto* old = sub->deny_filter.exchange(filter.release(), std::memory_order_acq_rel);
+    if (old != nullptr) loop_.retire(const_cast<std::vector<std::string>*>(old));
+  }
+  for (Subscription* sub : refused) {
+    if (sub->is_queue()) {
+      send_err(fmt::format("Permissions Violation for Subscription to {} using queue {} (sid {})",
+                           go_quote(sub->subject), go_quote(sub->queue), go_quote(sub->sid)));
+      log_notice("Removed sub {} using queue {} (sid {}) for {} - not authorized",
+                 go_quote(sub->subject), go_quote(sub->queue), go_quote(sub->sid),
+                 auth_user_label());
+    } else {
+      send_err(fmt::format("Permissions Violation for Subscription to {} (sid {})",
+                           go_quote(sub->subject), go_quote(sub->sid)));
+      log_notice("Removed sub {} (sid {}) for {} - not authorized", go_quote(sub->subject),
+                 go_quote(sub->sid), auth_user_label());
+    }
+    remove_sub(sub);
+  }
 }
 
 void ClientConnection::resume_reading() {
@@ -637,7 +741,7 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
   for (Subscription* s : r->psubs) {
     ClientConnection* c = s->client;
     if (c == nullptr || (c == this && !connect_.echo)) continue;
-    if (s->deny_filter && s->delivery_denied(a.subject)) continue;
+    if (s->delivery_denied(a.subject)) continue;
     c->deliver(s, a, msg, *this);
     delivered = true;
   }
@@ -655,7 +759,7 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
       if (c == nullptr || s->closed.load(std::memory_order_relaxed)) continue;
       if (c == this && !connect_.echo) continue;
       // A member whose subscribe deny clauses refuse the subject passes it to the next one.
-      if (s->deny_filter && s->delivery_denied(a.subject)) continue;
+      if (s->delivery_denied(a.subject)) continue;
       const uint64_t max = s->max_msgs.load(std::memory_order_relaxed);
       if (max != 0 && s->delivered.load(std::memory_order_relaxed) >= max) continue;
       c->deliver(s, a, msg, *this);
@@ -790,7 +894,10 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
   sub->subject.assign(subject);
   sub->queue.assign(queue);
   sub->sid.assign(sid);
-  if (perms_ != nullptr) sub->deny_filter = perms_->rules().delivery_deny_filter(subject, queue);
+  if (perms_ != nullptr) {
+    sub->deny_filter.store(perms_->rules().delivery_deny_filter(subject, queue).release(),
+                           std::memory_order_relaxed);
+  }
   if (account_->sublist().insert(sub.get()) != SublistStatus::kOk) {
     send_err("Invalid Subject");
     return true;
@@ -1152,6 +1259,10 @@ void ClientConnection::reject_max_connections() {
   // As nats-server, before any TLS handshake: the -ERR follows the INFO in plain text.
   tls_.reset();
   tls_phase_ = TlsPhase::kNone;
+  close_over_limit();
+}
+
+void ClientConnection::close_over_limit() {
   send_err("maximum connections exceeded");
   close(ClosedState::kMaxConnectionsExceeded);
 }

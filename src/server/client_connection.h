@@ -98,6 +98,14 @@ class ClientConnection final : public net::RemoteWork {
   int port() const { return port_; }
   // Sends -ERR 'maximum connections exceeded' after INFO and closes, as nats-server does.
   void reject_max_connections();
+  // A reload lowered max_connections below the number connected: the same -ERR, and close.
+  void close_over_limit();
+  // Config reload, on the owner loop: checks this client against the authorization now in
+  // force. A client no longer allowed in gets -ERR 'Authorization Violation' and is closed; an
+  // allowed one takes its new permissions and loses the subscriptions they no longer allow,
+  // each with nats-server's -ERR. A bcrypt comparison the password cache can't answer runs on
+  // the worker pool first (the client keeps its old rights until the verdict).
+  void reauthorize();
   // Lame duck mode: tell a client that understands async INFO to go elsewhere.
   void send_lame_duck_info();
   ClientConnection* intrusive_next = nullptr;  // per-loop list, owner loop only
@@ -169,6 +177,10 @@ class ClientConnection final : public net::RemoteWork {
   bool start_password_check(const AuthDecision& d);
   void on_password_verdict(bool ok);
   void accept_identity(const AuthDecision& d);
+  // After a reload: new permissions, and unsubscribing what they no longer allow.
+  void apply_reauthorization(const AuthDecision& d);
+  // A CONNECT-time password check holds the input back; a reload-time one does not.
+  bool reading_paused() const { return pending_auth_ != nullptr && !check_for_reload_; }
   // The checks after authentication (protocol version, no_responders) and +OK; false if closed.
   bool finish_connect();
   // Processes the input held during a password check, then reads again.
@@ -224,6 +236,10 @@ class ClientConnection final : public net::RemoteWork {
   };
   std::shared_ptr<PendingAuth> pending_auth_;
   AuthDecision pending_decision_;
+  bool check_for_reload_ = false;     // the password check in flight was started by a reload
+  bool reauth_after_verdict_ = false;  // a reload came while a CONNECT's check was in flight
+  // The client named no user or nkey: the no_auth_user applied (re-checked the same way).
+  bool identity_implied_ = false;
   std::string held_input_;
   bool closed_ = false;
   int64_t start_ns_;

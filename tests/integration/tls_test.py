@@ -49,11 +49,13 @@ def make_certs(d):
 
     leaf("server", "/O=tests/CN=localhost",
          "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    leaf("server2", "/O=tests/CN=rotated",
+         "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
     leaf("alice", "/C=US/O=Acme/OU=eng/CN=alice",
          "subjectAltName=email:alice@example.com\nextendedKeyUsage=clientAuth\n")
     leaf("bob", "/C=US/O=Acme/OU=ops/CN=bob", "extendedKeyUsage=clientAuth\n")
     leaf("mallory", "/CN=mallory", "extendedKeyUsage=clientAuth\n", ca="other-ca")
-    return {k: str(Path(d, f"{k}.pem")) for k in ("ca", "server", "alice", "bob", "mallory")}
+    return {k: str(Path(d, f"{k}.pem")) for k in ("ca", "server", "server2", "alice", "bob", "mallory")}
 
 
 def spki_sha256(cert_path):
@@ -68,7 +70,7 @@ def spki_sha256(cert_path):
 class Server:
     def __init__(self, binary, conf_text, d, extra=()):
         self.dir = d
-        conf = Path(d, f"server-{time.monotonic_ns()}.conf")
+        conf = self.conf = Path(d, f"server-{time.monotonic_ns()}.conf")
         conf.write_text(conf_text)
         self.log = Path(d, conf.stem + ".log")
         self.proc = subprocess.Popen([binary, "-c", str(conf), "-a", "127.0.0.1", "-p", "-1",
@@ -239,6 +241,38 @@ class TlsRequired(TlsBase):
         self.assertEqual(results["natsd"], results["nats-server"])
         self.assertEqual(results["natsd"][0], "1.3")
         self.assertTrue(results["natsd"][1].startswith("TLS_"))
+
+
+class Reload(TlsBase):
+    def test_certificate_rotation_keeps_connected_clients(self):
+        def scenario(s):
+            old = Conn(s.port, tls_context(self.certs))
+            old.send(b'CONNECT {"verbose":false}\r\nSUB x 1\r\nPING\r\n')
+            old.line()
+            first = old.sock.getpeercert()["subject"]
+            s.conf.write_text(self.tls_block().replace("server.pem", "server2.pem")
+                            .replace("server-key.pem", "server2-key.pem"))
+            before = s.log.read_text().count("Reloaded server configuration")
+            s.proc.send_signal(1)
+            deadline = time.monotonic() + 10
+            while s.log.read_text().count("Reloaded server configuration") <= before:
+                assert time.monotonic() < deadline, s.log.read_text()
+                time.sleep(0.02)
+            time.sleep(0.1)
+            new = Conn(s.port, tls_context(self.certs))
+            second = new.sock.getpeercert()["subject"]
+            new.send(b'CONNECT {"verbose":false}\r\nPUB x 2\r\nhi\r\nPING\r\n')
+            new.line()
+            got = [old.line(), old.line()]
+            old.close()
+            new.close()
+            return first, second, got
+        results = self.each_server(self.tls_block(), scenario)
+        self.assertEqual(results["natsd"], results["nats-server"])
+        first, second, got = results["natsd"]
+        self.assertEqual(dict(x[0] for x in first)["commonName"], "localhost")
+        self.assertEqual(dict(x[0] for x in second)["commonName"], "rotated")
+        self.assertEqual(got, [b"MSG x 1 2\r\n", b"hi\r\n"])
 
 
 class ClientCertificates(TlsBase):
