@@ -241,8 +241,10 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings& s, Role role,
   }
   // Writes return after each record, so a partly written chain can be consumed record by record;
   // read-ahead pulls whole socket buffers in one read instead of one read per record header.
+  // NO_AUTO_CHAIN: send the certificate file's chain as written, not completed from ca_file
+  // (Go sends only what cert_file holds; clients see the same chain from both servers).
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                            SSL_MODE_RELEASE_BUFFERS);
+                            SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
   SSL_CTX_set_read_ahead(ctx, 1);
   return out;
 }

@@ -208,8 +208,10 @@ class Applier {
     } else if (k == "no_system_account" || k == "no_system" || k == "no_sys_acc") {
       bool on = false;
       if (get_bool(e, on) && !on) not_supported(e, "the system account is");
-    } else if (k == "https" || k == "https_port") {
-      not_supported(e, "HTTPS monitoring is");
+    } else if (k == "https") {
+      get_host_port(e, opts_.http_host, opts_.https_port);
+    } else if (k == "https_port") {
+      get_int(e, opts_.https_port);
     } else if (k == "tls") {
       apply_tls_block(e, opts_, result_.errors);
     } else if (k == "allow_non_tls") {

@@ -176,7 +176,15 @@ bool Server::start() {
   loops_started_ = true;
   for (int i = 0; i < loops_->size(); ++i) start_housekeeping(i);
 
-  if (o.http_port != 0) {
+  if (o.http_port != 0 && o.https_port != 0) {
+    log_fatal("can't specify both HTTP ({}) and HTTPs ({}) ports", o.http_port, o.https_port);
+    return false;
+  }
+  if (o.https_port != 0 && gen.tls == nullptr) {
+    log_fatal("TLS cert and key required for HTTPS");
+    return false;
+  }
+  if (o.http_port != 0 || o.https_port != 0) {
     monitor_ = std::make_unique<Monitor>(*this);
     if (!monitor_->start()) return false;
   }
@@ -305,8 +313,13 @@ void Server::write_ports_file() {
   if (opts().ports_file_dir.empty()) return;
   nlohmann::ordered_json j;
   std::string host = opts().host == "0.0.0.0" || opts().host == "::" ? "127.0.0.1" : opts().host;
-  j["nats"] = {fmt::format("nats://{}:{}", host, client_port_)};
-  if (monitor_) j["monitoring"] = {fmt::format("http://{}:{}", host, monitor_->port())};
+  // nats-server's schemes: tls:// when clients must use TLS, https:// for HTTPS monitoring.
+  const bool tls = client_tls_enabled(opts()) && !opts().allow_non_tls;
+  j["nats"] = {fmt::format("{}://{}:{}", tls ? "tls" : "nats", host, client_port_)};
+  if (monitor_) {
+    j["monitoring"] = {fmt::format("{}://{}:{}", opts().https_port != 0 ? "https" : "http", host,
+                                   monitor_->port())};
+  }
   std::string exe = program_name_;
   if (auto slash = exe.rfind('/'); slash != std::string::npos) exe = exe.substr(slash + 1);
   ports_file_ = fmt::format("{}/{}_{}.ports", opts().ports_file_dir, exe, getpid());
