@@ -243,6 +243,26 @@ class TlsRequired(TlsBase):
         self.assertTrue(results["natsd"][1].startswith("TLS_"))
 
 
+class HttpsMonitoring(TlsBase):
+    def test_https_monitoring_serves_varz(self):
+        def scenario(s):
+            ctx = tls_context(self.certs)
+            scheme, rest = s.http.split("://")
+            varz = json.loads(urllib.request.urlopen(f"https://{rest}/varz", context=ctx).read())
+            return scheme, varz.get("tls_required"), varz.get("https_port") != 0
+        results = self.each_server(self.tls_block(), scenario, extra=("-ms", "-1"))
+        self.assertEqual(results["natsd"], results["nats-server"])
+        self.assertEqual(results["natsd"], ("https", True, True))
+
+    def test_https_needs_tls_and_excludes_http(self):
+        for binary in SERVERS.values():
+            with self.subTest(server=binary):
+                out = subprocess.run([binary, "-a", "127.0.0.1", "-p", "-1", "-ms", "-1"],
+                                     capture_output=True, text=True, timeout=10)
+                self.assertNotEqual(out.returncode, 0)
+                self.assertIn("TLS cert and key required for HTTPS", out.stdout + out.stderr)
+
+
 class Reload(TlsBase):
     def test_certificate_rotation_keeps_connected_clients(self):
         def scenario(s):

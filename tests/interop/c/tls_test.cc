@@ -294,6 +294,17 @@ TEST(InteropTls, ClientThatDoesNotTrustTheServerCaFails) {
   EXPECT_NATS_OK(natsConnection_FlushTimeout(nc.get(), kFlushTimeoutMs));
 }
 
+// A server sends the chain its cert_file holds, not one completed from ca_file: a client that
+// doesn't trust the CA fails on the leaf ("unable to get local issuer certificate"), not on a
+// self-signed CA it was sent.
+TEST(InteropTls, ServerSendsOnlyItsOwnCertificate) {
+  OptsPtr opts = tls_options("tls-chain", "other-ca");
+  ASSERT_TRUE(opts);
+  Refusal r = try_connect(opts.get());
+  ASSERT_EQ(r.status, NATS_SSL_ERROR) << r.error;
+  EXPECT_NE(r.error.find("unable to get local issuer certificate"), std::string::npos) << r.error;
+}
+
 // ---- tls_verify.conf ---------------------------------------------------------------------------
 
 TEST(InteropTlsVerify, CertificateFromTheCaIsAccepted) {
