@@ -9,7 +9,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libasio-dev libssl-dev libsodium-dev libcrypt-dev zlib1g-dev
+  libasio-dev libssl-dev openssl libsodium-dev libcrypt-dev zlib1g-dev
   libabsl-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nats-server libnats-dev

@@ -223,7 +223,7 @@ TEST(Permissions, SubscriptionFilterDropsDeniedSubjects) {
   Subscription s;
   s.subject = "a.*";
   EXPECT_FALSE(s.delivery_denied("a.b"));  // no filter yet
-  s.deny_filter = p.delivery_deny_filter(s.subject, "");
+  s.deny_filter.store(p.delivery_deny_filter(s.subject, "").release());
   EXPECT_TRUE(s.delivery_denied("a.b"));
   EXPECT_FALSE(s.delivery_denied("a.c"));
 }

@@ -11,6 +11,7 @@
 #include "crypto/nkeys.h"
 #include "crypto/random.h"
 #include "server/account.h"
+#include "server/cert_user_map.h"
 #include "server/options.h"
 
 namespace nats {
@@ -47,6 +48,7 @@ Authenticator::Authenticator(const Options& o, size_t max_cached_passwords)
       username_(o.username),
       password_(o.password),
       no_auth_user_(o.no_auth_user),
+      tls_map_(o.tls_map),
       max_cached_passwords_(max_cached_passwords) {
   crypto::random_bytes(cache_salt_);
   for (const NkeyUser& n : o.nkeys) {
@@ -142,6 +144,29 @@ AuthDecision Authenticator::authenticate(const AuthRequest& r) const {
     return d;
   }
 
+  if (!users_.empty() && tls_map_) {
+    // verify_and_map: the certificate says who the client is; a CONNECT's user name is ignored.
+    if (r.certificate == nullptr) return d;
+    std::vector<std::string_view> names;
+    names.reserve(users_.size());
+    for (const auto& [name, id] : users_) names.push_back(name);
+    auto mapped = map_certificate_to_user(
+        *r.certificate, [this](std::string_view n) { return users_.contains(n); }, names);
+    if (!mapped) return d;
+    const Identity& u = *users_.find(*mapped)->second;
+    d.user = u.name;
+    d.from_certificate = true;
+    d.permissions = u.permissions.get();
+    d.account = u.account;
+    // As in nats-server, a password in the CONNECT must still match the user's (normally none).
+    d.status = compare_secret(u.password, r.password);
+    if (d.status == AuthStatus::kCheckPassword) {
+      d.hash = u.password;
+      d.secret = r.password;
+    }
+    return d;
+  }
+
   if (!users_.empty()) {
     std::string_view name = r.user;
     std::string_view password = r.password;
@@ -228,6 +253,26 @@ bool Authenticator::verify_password(std::string_view hash, std::string_view pass
     }
   }
   return true;
+}
+
+std::optional<std::string_view> Authenticator::identity_account(std::string_view name,
+                                                               bool nkey) const {
+  const auto& map = nkey ? nkeys_ : users_;
+  auto it = map.find(name);
+  if (it == map.end()) return std::nullopt;
+  return std::string_view(it->second->account);
+}
+
+void Authenticator::adopt_verified_passwords(const Authenticator& previous) {
+  std::scoped_lock lock(cache_mu_, previous.cache_mu_);
+  // The digests are salted: the salt comes along with them.
+  cache_salt_ = previous.cache_salt_;
+  verified_ = previous.verified_;
+  verified_order_ = previous.verified_order_;
+  while (verified_order_.size() > max_cached_passwords_) {
+    verified_.erase(verified_order_.front());
+    verified_order_.pop_front();
+  }
 }
 
 size_t Authenticator::cached_passwords() const {

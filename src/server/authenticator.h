@@ -12,7 +12,9 @@
 //     if that names an nkey. A CONNECT with an nkey must name a configured one and carry `sig`,
 //     the Ed25519 signature of the INFO nonce (base64url without padding, or standard base64),
 //     except for the no_auth_user itself.
-//  3. Otherwise, with users: a CONNECT without user, pass and auth_token is the no_auth_user if
+//  3. Otherwise, with users and verify_and_map: the user the client certificate maps to
+//     (server/cert_user_map.h), whatever the CONNECT says.
+//  3b. Otherwise, with users: a CONNECT without user, pass and auth_token is the no_auth_user if
 //     that names a user; a CONNECT with a user name must name a configured user and match its
 //     password (plain text, or bcrypt when the configured password is a bcrypt hash; the
 //     no_auth_user is "given" its own configured password, so one with a bcrypt password
@@ -37,12 +39,17 @@
 #include "server/permissions.h"
 
 namespace nats {
+namespace net {
+struct PeerCertificate;
+}
 
 struct Options;
 
 // The credentials from a CONNECT, and the nonce this connection's INFO carried (empty if none).
 struct AuthRequest {
   std::string_view user, password, token, nkey, sig, nonce;
+  // The client's verified TLS certificate, for verify_and_map; null without one.
+  const net::PeerCertificate* certificate = nullptr;
 };
 
 enum class AuthStatus : uint8_t {
@@ -62,6 +69,7 @@ struct AuthDecision {
   // nkey; empty for a token, the single user from flags, or no authentication.
   std::string_view user;
   bool is_nkey = false;
+  bool from_certificate = false;  // verify_and_map chose the user from the client certificate
   const CompiledPermissions* permissions = nullptr;  // null: no restrictions
   std::string_view account;                          // empty: the global account
   std::string_view hash;                             // kCheckPassword: the configured bcrypt hash
@@ -98,6 +106,17 @@ class Authenticator {
   // check is a cache hit. Blocking (the whole bcrypt cost): for the worker pool. Any thread.
   bool verify_password(std::string_view hash, std::string_view password) const;
 
+  // The account of a configured user (nkey when `nkey`), "" for the global one; nullopt when
+  // no such user is configured. Reload uses it: a client whose user is gone or has moved to
+  // another account is disconnected, as nats-server does.
+  std::optional<std::string_view> identity_account(std::string_view name, bool nkey) const;
+  // Users or nkeys are configured (not just a token or a single user).
+  bool has_identities() const { return !users_.empty() || !nkeys_.empty(); }
+
+  // Takes over another authenticator's verified passwords (a reload's predecessor), so
+  // connected bcrypt users are re-checked from the cache. Call before this one is shared.
+  void adopt_verified_passwords(const Authenticator& previous);
+
   // Entries in the verified-password cache; for tests.
   size_t cached_passwords() const;
 
@@ -125,6 +144,7 @@ class Authenticator {
   std::string token_;
   std::string username_, password_;
   std::string no_auth_user_;
+  bool tls_map_ = false;  // verify_and_map
   StringMap<std::unique_ptr<Identity>> users_;
   StringMap<std::unique_ptr<Identity>> nkeys_;
   std::vector<std::string> warnings_;

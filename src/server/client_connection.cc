@@ -3,6 +3,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cerrno>
 
 #include <sodium.h>
@@ -76,9 +79,134 @@ void ClientConnection::start() {
   const int64_t now = mono_nanos();
   last_in_ns_ = now;
   next_ping_ns_ = now + o.ping_interval.count();
+  if (std::shared_ptr<const net::TlsContext> ctx = server_.tls_context()) {
+    tls_ = std::make_unique<net::TlsSession>(std::move(ctx), socket_.native_handle());
+    // The auth timer starts once the handshake is done (as in nats-server), so a slow handshake
+    // is limited by the TLS timeout alone.
+    if (o.tls_handshake_first) {
+      // INFO goes out encrypted after the handshake, or in plain text when the fallback delay
+      // passes without a word from the client.
+      tls_phase_ = o.tls_handshake_first_fallback.count() > 0 ? TlsPhase::kAwaitFirst
+                                                               : TlsPhase::kHandshake;
+      tls_deadline_ns_ = now + (tls_phase_ == TlsPhase::kAwaitFirst
+                                    ? o.tls_handshake_first_fallback.count()
+                                    : o.tls_timeout.count());
+    } else {
+      if (!send_info_now()) return;
+      tls_phase_ = o.allow_non_tls ? TlsPhase::kSniff : TlsPhase::kHandshake;
+      tls_deadline_ns_ = now + o.tls_timeout.count();
+    }
+    arm_read();
+    return;
+  }
   if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
   send_proto(server_.client_info_line(*this));
   arm_read();
+}
+
+bool ClientConnection::send_info_now() {
+  const std::string info = server_.client_info_line(*this);
+  if (tls_phase_ == TlsPhase::kReady) {
+    send_proto(info);
+    return true;
+  }
+  // A new socket's send buffer takes a few hundred bytes at once; anything else is broken.
+  ssize_t n;
+  do {
+    n = ::write(socket_.native_handle(), info.data(), info.size());
+  } while (n < 0 && errno == EINTR);
+  if (n != ssize_t(info.size())) {
+    close(ClosedState::kWriteError);
+    return false;
+  }
+  out_bytes_.fetch_add(info.size(), std::memory_order_relaxed);
+  info_sent_plain_ = true;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS set-up
+
+void ClientConnection::start_tls_handshake() {
+  tls_phase_ = TlsPhase::kHandshake;
+  tls_deadline_ns_ = mono_nanos() + server_.opts().tls_timeout.count();
+  advance_tls();
+}
+
+void ClientConnection::advance_tls() {
+  switch (tls_phase_) {
+    case TlsPhase::kNone:
+    case TlsPhase::kReady:
+      return;
+    case TlsPhase::kAwaitFirst:
+      // The client spoke first: it is doing the handshake.
+      start_tls_handshake();
+      return;
+    case TlsPhase::kSniff: {
+      unsigned char first = 0;
+      ssize_t n = ::recv(socket_.native_handle(), &first, 1, MSG_PEEK);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        arm_read();
+        return;
+      }
+      if (n <= 0) {
+        close(n == 0 ? ClosedState::kClientClosed : ClosedState::kReadError);
+        return;
+      }
+      if (first == 0x16) {  // a TLS handshake record
+        start_tls_handshake();
+        return;
+      }
+      tls_.reset();
+      tls_phase_ = TlsPhase::kNone;
+      if (auth_required_) connect_deadline_ns_ = mono_nanos() + server_.opts().auth_timeout.count();
+      on_readable();
+      return;
+    }
+    case TlsPhase::kHandshake:
+      break;
+  }
+  switch (tls_->handshake()) {
+    case net::TlsIo::kDone:
+      on_tls_established();
+      return;
+    case net::TlsIo::kWantRead:
+      arm_read();
+      return;
+    case net::TlsIo::kWantWrite:
+      arm_write();
+      return;
+    case net::TlsIo::kClosed:
+    case net::TlsIo::kError:
+      log_error("{} - TLS handshake error: {}", log_prefix_, tls_->last_error());
+      close(ClosedState::kTLSHandshakeError);
+      return;
+  }
+}
+
+void ClientConnection::on_tls_established() {
+  const Options& o = server_.opts();
+  if (!o.tls_pinned_certs.empty()) {
+    auto cert = tls_->peer_certificate();
+    const bool pinned =
+        cert != nullptr && std::find(o.tls_pinned_certs.begin(), o.tls_pinned_certs.end(),
+                                     cert->subject_pk_sha256) != o.tls_pinned_certs.end();
+    if (!pinned) {
+      log_error("{} - TLS handshake error: certificate not pinned", log_prefix_);
+      close(ClosedState::kTLSHandshakeError);
+      return;
+    }
+  }
+  tls_phase_ = TlsPhase::kReady;
+  tls_version_ = tls_->version();
+  tls_cipher_ = tls_->cipher_suite();
+  log_debug("{} - TLS handshake complete", log_prefix_);
+  log_debug("{} - TLS version {}, cipher suite {}", log_prefix_, tls_version_, tls_cipher_);
+  const int64_t now = mono_nanos();
+  if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
+  if (!info_sent_plain_ && !send_info_now()) return;
+  // The client may have sent its CONNECT right behind the handshake; OpenSSL may hold it.
+  on_readable();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,14 +215,38 @@ void ClientConnection::start() {
 void ClientConnection::arm_read() {
   socket_.async_wait(asio::socket_base::wait_read, [this](std::error_code ec) {
     if (ec || closed_) return;
+    if (tls_phase_ != TlsPhase::kNone && tls_phase_ != TlsPhase::kReady) {
+      advance_tls();
+      return;
+    }
     on_readable();
   });
 }
 
+ssize_t ClientConnection::read_some(char* buf, size_t cap) {
+  if (!tls_) return ::read(socket_.native_handle(), buf, cap);
+  net::TlsIo st;
+  size_t n = tls_->read(buf, cap, st);
+  if (n > 0) return ssize_t(n);
+  switch (st) {
+    case net::TlsIo::kDone:
+    case net::TlsIo::kWantRead:
+    case net::TlsIo::kWantWrite:  // a TLS 1.3 key update waiting to go out: retried with reads
+      errno = EAGAIN;
+      return -1;
+    case net::TlsIo::kClosed:
+      return 0;
+    case net::TlsIo::kError:
+      log_error("{} - TLS read error: {}", log_prefix_, tls_->last_error());
+      errno = EIO;
+      return -1;
+  }
+  return -1;
+}
+
 void ClientConnection::on_readable() {
-  const int fd = socket_.native_handle();
   for (int reads = 0; reads < kMaxReadsPerWakeup; ++reads) {
-    ssize_t n = ::read(fd, rbuf_.get(), rcap_);
+    ssize_t n = read_some(rbuf_.get(), rcap_);
     if (n > 0) {
       last_in_ns_ = mono_nanos();
       if (!consume_input(rbuf_.get(), size_t(n))) return;
@@ -113,6 +265,9 @@ void ClientConnection::on_readable() {
         rbuf_.reset(new char[rcap_]);
         short_reads_ = 0;
       }
+      // A short read drains a socket, but TLS hands out one record per read while more may
+      // already sit decrypted or read ahead inside OpenSSL.
+      if (tls_ && tls_->has_buffered_input()) continue;
       break;  // the socket is drained
     }
     if (n == 0) {
@@ -127,12 +282,20 @@ void ClientConnection::on_readable() {
     return;
   }
   end_read_batch();
+  if (tls_ && tls_->has_buffered_input()) {
+    // Bytes OpenSSL already holds never make the socket readable again: come back for them
+    // after the loop's other work, as a fairness bound was hit.
+    loop_.post([this] {
+      if (!closed_ && !reading_paused()) on_readable();
+    });
+    return;
+  }
   arm_read();
 }
 
 bool ClientConnection::consume_input(const char* data, size_t n) {
   proto::ParseResult r = parser_.parse(data, n, *this);
-  if (r.status == proto::ParseStatus::kStopped && pending_auth_ != nullptr && !closed_) {
+  if (r.status == proto::ParseStatus::kStopped && reading_paused() && !closed_) {
     // A CONNECT is being checked: keep what followed it for when the verdict comes.
     held_input_.assign(data + r.consumed, n - r.consumed);
     end_read_batch();
@@ -227,14 +390,24 @@ bool ClientConnection::on_connect(std::string_view json) {
     return false;
   }
   if (auth_required_) {
-    const AuthRequest req{connect_.user, connect_.pass, connect_.auth_token,
-                          connect_.nkey, connect_.sig,  nonce_};
+    std::unique_ptr<net::PeerCertificate> cert;
+    if (tls_phase_ == TlsPhase::kReady && server_.opts().tls_map) cert = tls_->peer_certificate();
+    const AuthRequest req{connect_.user, connect_.pass, connect_.auth_token, connect_.nkey,
+                          connect_.sig,  nonce_,        cert.get()};
     const AuthDecision d = server_.authenticator().authenticate(req);
+    if (d.from_certificate) {
+      if (!connect_.user.empty() && connect_.user != d.user) {
+        log_warn("User {} found in connect proto, but user required from cert",
+                 go_quote(connect_.user));
+      }
+      connect_.user.assign(d.user);
+    }
     // Logs and monitoring name the user the client became (or tried to), as nats-server does
     // for the no_auth_user.
-    if (!d.user.empty()) {
+    if (!d.user.empty() && !d.from_certificate) {
       std::string& field = d.is_nkey ? connect_.nkey : connect_.user;
-      if (field.empty()) field.assign(d.user);
+      identity_implied_ = field.empty();
+      if (identity_implied_) field.assign(d.user);
     }
     switch (d.status) {
       case AuthStatus::kRejected:
@@ -242,6 +415,7 @@ bool ClientConnection::on_connect(std::string_view json) {
         return false;
       case AuthStatus::kCheckPassword:
         // Stops the parser either way: after the check, or after the violation.
+        check_for_reload_ = false;
         if (!start_password_check(d)) auth_violation();
         return false;
       case AuthStatus::kAccepted:
@@ -292,9 +466,112 @@ void ClientConnection::on_password_verdict(bool ok) {
     auth_violation();
     return;
   }
+  if (check_for_reload_) {
+    check_for_reload_ = false;
+    apply_reauthorization(pending_decision_);
+    return;
+  }
   if (!accept_identity(pending_decision_)) return;
   if (!finish_connect()) return;
   resume_reading();
+  if (reauth_after_verdict_) {
+    reauth_after_verdict_ = false;
+    reauthorize();
+  }
+}
+
+void ClientConnection::reauthorize() {
+  if (closed_) return;
+  const Authenticator& auth = server_.authenticator();
+  if (!connect_received_) {
+    // Not authenticated yet: the CONNECT will meet the new rules. If they now demand
+    // credentials, the usual auth timeout applies from here.
+    const bool was_required = auth_required_;
+    auth_required_ = auth.auth_required();
+    if (auth_required_ && !was_required) {
+      connect_deadline_ns_ = mono_nanos() + server_.opts().auth_timeout.count();
+    }
+    return;
+  }
+  if (pending_auth_ != nullptr) {
+    if (!check_for_reload_) reauth_after_verdict_ = true;
+    return;  // a reload-time check in flight: its verdict is as good as a new one
+  }
+  // A client that logged in as a configured user or nkey which is gone, or now belongs to
+  // another account, is closed without an error, as nats-server does.
+  const bool named_nkey = !connect_.nkey.empty();
+  if ((named_nkey || !connect_.user.empty()) && (auth.has_identities() || perms_ != nullptr)) {
+    auto account = auth.identity_account(named_nkey ? connect_.nkey : connect_.user, named_nkey);
+    const std::string_view current =
+        account_->name() == kGlobalAccountName ? std::string_view() : account_->name();
+    const std::string_view next =
+        account && *account == kGlobalAccountName ? std::string_view() : account.value_or("");
+    if (!account || next != current) {
+      close(ClosedState::kClientClosed);
+      return;
+    }
+  }
+  auth_required_ = auth.auth_required();
+  if (!auth_required_) {
+    AuthDecision open;
+    open.status = AuthStatus::kAccepted;
+    apply_reauthorization(open);
+    return;
+  }
+  std::unique_ptr<net::PeerCertificate> cert;
+  if (tls_phase_ == TlsPhase::kReady && server_.opts().tls_map) cert = tls_->peer_certificate();
+  const std::string_view user = identity_implied_ ? std::string_view() : connect_.user;
+  const std::string_view nkey = identity_implied_ ? std::string_view() : connect_.nkey;
+  const AuthRequest req{user, connect_.pass, connect_.auth_token, nkey,
+                        connect_.sig, nonce_, cert.get()};
+  const AuthDecision d = auth.authenticate(req);
+  switch (d.status) {
+    case AuthStatus::kRejected:
+      auth_violation();
+      return;
+    case AuthStatus::kCheckPassword:
+      check_for_reload_ = true;
+      if (!start_password_check(d)) auth_violation();
+      return;
+    case AuthStatus::kAccepted:
+      apply_reauthorization(d);
+      return;
+  }
+}
+
+void ClientConnection::apply_reauthorization(const AuthDecision& d) {
+  if (d.from_certificate) connect_.user.assign(d.user);
+  // Same account (a move closed the client above); this also re-reads the limits.
+  if (!accept_identity(d)) return;
+  std::vector<Subscription*> refused;
+  for (auto& [sid, sub] : subs_) {
+    if (perms_ != nullptr && !perms_->rules().can_subscribe(sub->subject, sub->queue)) {
+      refused.push_back(sub.get());
+      continue;
+    }
+    // The deny clauses checked at delivery follow the new permissions. Producers on other
+    // loops may hold the old list until their batch ends, so it is retired, not deleted.
+    auto filter = perms_ != nullptr
+                      ? perms_->rules().delivery_deny_filter(sub->subject, sub->queue)
+                      : nullptr;
+    const auto* old = sub->deny_filter.exchange(filter.release(), std::memory_order_acq_rel);
+    if (old != nullptr) loop_.retire(const_cast<std::vector<std::string>*>(old));
+  }
+  for (Subscription* sub : refused) {
+    if (sub->is_queue()) {
+      send_err(fmt::format("Permissions Violation for Subscription to {} using queue {} (sid {})",
+                           go_quote(sub->subject), go_quote(sub->queue), go_quote(sub->sid)));
+      log_notice("Removed sub {} using queue {} (sid {}) for {} - not authorized",
+                 go_quote(sub->subject), go_quote(sub->queue), go_quote(sub->sid),
+                 auth_user_label());
+    } else {
+      send_err(fmt::format("Permissions Violation for Subscription to {} (sid {})",
+                           go_quote(sub->subject), go_quote(sub->sid)));
+      log_notice("Removed sub {} (sid {}) for {} - not authorized", go_quote(sub->subject),
+                 go_quote(sub->sid), auth_user_label());
+    }
+    remove_sub(sub);
+  }
 }
 
 void ClientConnection::resume_reading() {
@@ -495,7 +772,7 @@ bool ClientConnection::deliver_result(const SublistResult& r, const proto::PubAr
       continue;
     }
     if (c == this && !connect_.echo) continue;
-    if (s->deny_filter && s->delivery_denied(a.subject)) continue;
+    if (s->delivery_denied(a.subject)) continue;
     if (s->stream_import != nullptr) {
       // A stream import's shadow; never for messages that came in through a service import.
       if (import_depth == 0) delivered |= deliver_to_shadow(*s, a, msg);
@@ -518,7 +795,7 @@ bool ClientConnection::deliver_result(const SublistResult& r, const proto::PubAr
       if (c == nullptr || s->closed.load(std::memory_order_relaxed)) continue;
       if (c == this && !connect_.echo) continue;
       // A member whose subscribe deny clauses refuse the subject passes it to the next one.
-      if (s->deny_filter && s->delivery_denied(a.subject)) continue;
+      if (s->delivery_denied(a.subject)) continue;
       const uint64_t max = s->max_msgs.load(std::memory_order_relaxed);
       if (max != 0 && s->delivered.load(std::memory_order_relaxed) >= max) continue;
       if (s->stream_import != nullptr) {
@@ -655,7 +932,10 @@ bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
   sub->subject.assign(subject);
   sub->queue.assign(queue);
   sub->sid.assign(sid);
-  if (perms_ != nullptr) sub->deny_filter = perms_->rules().delivery_deny_filter(subject, queue);
+  if (perms_ != nullptr) {
+    sub->deny_filter.store(perms_->rules().delivery_deny_filter(subject, queue).release(),
+                           std::memory_order_relaxed);
+  }
   if (account_->sublist().insert(sub.get()) != SublistStatus::kOk) {
     send_err("Invalid Subject");
     return true;
@@ -814,32 +1094,52 @@ void ClientConnection::run_remote_work() {
 
 void ClientConnection::flush() {
   if (write_blocked_ || closed_) return;
+  // Nothing but the handshake may cross the wire until TLS is up.
+  if (tls_phase_ != TlsPhase::kNone && tls_phase_ != TlsPhase::kReady) return;
   if (!writing_.empty()) last_activity_ns_.store(wall_nanos(), std::memory_order_relaxed);
-  const int fd = socket_.native_handle();
+  if (write_pending()) return;
+  if (closed_) return;
+  write_blocked_ = true;
+  write_blocked_since_ns_ = mono_nanos();
+  arm_write();
+}
+
+bool ClientConnection::write_pending() {
   iovec iov[kMaxIovecs];
   while (!writing_.empty()) {
     int cnt = writing_.gather(iov, kMaxIovecs);
-    ssize_t n = ::writev(fd, iov, cnt);
+    if (tls_) {
+      net::TlsIo st;
+      size_t n = tls_->write(iov, cnt, st);
+      writing_.consume(n);
+      out_bytes_queued_.fetch_sub(uint64_t(n), std::memory_order_relaxed);
+      if (st == net::TlsIo::kDone) continue;
+      if (st == net::TlsIo::kWantWrite || st == net::TlsIo::kWantRead) return false;
+      log_error("{} - TLS write error: {}", log_prefix_, tls_->last_error());
+      close(ClosedState::kWriteError);
+      return false;
+    }
+    ssize_t n = ::writev(socket_.native_handle(), iov, cnt);
     if (n > 0) {
       writing_.consume(size_t(n));
       out_bytes_queued_.fetch_sub(uint64_t(n), std::memory_order_relaxed);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      write_blocked_ = true;
-      write_blocked_since_ns_ = mono_nanos();
-      arm_write();
-      return;
-    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
     close(ClosedState::kWriteError);
-    return;
+    return false;
   }
+  return true;
 }
 
 void ClientConnection::arm_write() {
   socket_.async_wait(asio::socket_base::wait_write, [this](std::error_code ec) {
     if (ec || closed_) return;
+    if (tls_phase_ == TlsPhase::kHandshake) {
+      advance_tls();
+      return;
+    }
     write_blocked_ = false;
     flush();
   });
@@ -867,13 +1167,21 @@ void ClientConnection::close(ClosedState reason) {
   }
   // Give queued protocol (an -ERR, say) one non-blocking chance to reach the client. A slow
   // consumer gets nothing more: its socket is what is full.
+  const bool tls_up = tls_phase_ == TlsPhase::kReady;
   if (reason != ClosedState::kSlowConsumerPendingBytes &&
-      reason != ClosedState::kSlowConsumerWriteDeadline && !writing_.empty()) {
+      reason != ClosedState::kSlowConsumerWriteDeadline && !writing_.empty() &&
+      (tls_phase_ == TlsPhase::kNone || tls_up)) {
     iovec iov[kMaxIovecs];
     int cnt = writing_.gather(iov, kMaxIovecs);
-    [[maybe_unused]] ssize_t n = ::writev(socket_.native_handle(), iov, cnt);
+    if (tls_up) {
+      net::TlsIo st;
+      tls_->write(iov, cnt, st);
+    } else {
+      [[maybe_unused]] ssize_t n = ::writev(socket_.native_handle(), iov, cnt);
+    }
   }
   writing_.clear();
+  if (tls_up) tls_->shutdown();
 
   std::vector<Subscription*> subs;
   subs.reserve(subs_.size());
@@ -900,6 +1208,31 @@ void ClientConnection::close(ClosedState reason) {
 void ClientConnection::housekeeping(int64_t now) {
   if (closed_) return;
   const Options& o = server_.opts();
+  if (tls_deadline_ns_ != 0 && now >= tls_deadline_ns_) {
+    switch (tls_phase_) {
+      case TlsPhase::kAwaitFirst:
+        // handshake_first with fallback: a silent client gets INFO and the usual TLS upgrade.
+        if (!send_info_now()) return;
+        tls_phase_ = o.allow_non_tls ? TlsPhase::kSniff : TlsPhase::kHandshake;
+        tls_deadline_ns_ = now + o.tls_timeout.count();
+        break;
+      case TlsPhase::kSniff:
+        // Silent for the whole TLS timeout: nats-server then takes it for a plain client.
+        tls_.reset();
+        tls_phase_ = TlsPhase::kNone;
+        tls_deadline_ns_ = 0;
+        if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
+        break;
+      case TlsPhase::kHandshake:
+        log_error("{} - TLS handshake timeout", log_prefix_);
+        close(ClosedState::kTLSHandshakeError);
+        return;
+      case TlsPhase::kNone:
+      case TlsPhase::kReady:
+        tls_deadline_ns_ = 0;
+        break;
+    }
+  }
   if (connect_deadline_ns_ != 0 && !connect_received_ && now >= connect_deadline_ns_) {
     send_err("Authentication Timeout");
     close(ClosedState::kAuthenticationTimeout);
@@ -950,6 +1283,14 @@ ConnInfo ClientConnection::conn_info(bool with_subs) const {
   ci.name = connect_.name;
   ci.lang = connect_.lang;
   ci.version = connect_.version;
+  if (tls_phase_ == TlsPhase::kReady) {
+    ci.tls_version = tls_version_;
+    ci.tls_cipher_suite = tls_cipher_;
+    ci.tls_first = !info_sent_plain_;
+    if (auto pc = tls_->peer_certificate()) {
+      ci.tls_peer_certs.push_back({pc->subject, pc->subject_pk_sha256, pc->cert_sha256});
+    }
+  }
   ci.user = connect_.user;
   ci.account = account_->name();
   if (with_subs) {
@@ -960,6 +1301,13 @@ ConnInfo ClientConnection::conn_info(bool with_subs) const {
 }
 
 void ClientConnection::reject_max_connections() {
+  // As nats-server, before any TLS handshake: the -ERR follows the INFO in plain text.
+  tls_.reset();
+  tls_phase_ = TlsPhase::kNone;
+  close_over_limit();
+}
+
+void ClientConnection::close_over_limit() {
   send_err("maximum connections exceeded");
   close(ClosedState::kMaxConnectionsExceeded);
 }

@@ -30,6 +30,7 @@
 #include "base/string_map.h"
 #include "net/event_loop.h"
 #include "net/out_buffer.h"
+#include "net/tls_session.h"
 #include "proto/client_parser.h"
 #include "server/authenticator.h"
 #include "server/closed_state.h"
@@ -98,6 +99,14 @@ class ClientConnection final : public net::RemoteWork {
   int port() const { return port_; }
   // Sends -ERR 'maximum connections exceeded' after INFO and closes, as nats-server does.
   void reject_max_connections();
+  // A reload lowered max_connections below the number connected: the same -ERR, and close.
+  void close_over_limit();
+  // Config reload, on the owner loop: checks this client against the authorization now in
+  // force. A client no longer allowed in gets -ERR 'Authorization Violation' and is closed; an
+  // allowed one takes its new permissions and loses the subscriptions they no longer allow,
+  // each with nats-server's -ERR. A bcrypt comparison the password cache can't answer runs on
+  // the worker pool first (the client keeps its old rights until the verdict).
+  void reauthorize();
   // Lame duck mode: tell a client that understands async INFO to go elsewhere.
   void send_lame_duck_info();
   ClientConnection* intrusive_next = nullptr;  // per-loop list, owner loop only
@@ -118,6 +127,28 @@ class ClientConnection final : public net::RemoteWork {
  private:
   void arm_read();
   void on_readable();
+  // One read from the socket or the TLS session: > 0 bytes, 0 at EOF, -1 with errno set.
+  ssize_t read_some(char* buf, size_t cap);
+  // Writes the gathered bytes in plain text or through TLS; what went out is consumed from
+  // writing_. False when the socket would block (or failed: closed_ tells).
+  bool write_pending();
+
+  // TLS set-up (owner loop). See docs/threading.md: the handshake runs on the loop, driven by
+  // readiness like any other I/O, and nothing else is read or written until it completes.
+  enum class TlsPhase : uint8_t {
+    kNone,        // plain text (no TLS, or allow_non_tls and the client chose plain)
+    kAwaitFirst,  // handshake_first with a fallback: waiting to see whether the client speaks
+    kSniff,       // allow_non_tls: the first byte (0x16 or not) decides
+    kHandshake,   // the TLS handshake is under way
+    kReady,       // TLS established
+  };
+  void start_tls_handshake();
+  // Advances whichever set-up phase is active; called when the socket is ready.
+  void advance_tls();
+  void on_tls_established();
+  // Sends INFO right away, bypassing the batch (before a handshake the loop's flush must not
+  // run yet). False (and closed) if it could not be written whole.
+  bool send_info_now();
   // Parses one chunk of input. False when reading must stop: the connection closed, or a
   // CONNECT waits for its password check (the unparsed rest is then kept in held_input_).
   bool consume_input(const char* data, size_t n);
@@ -175,6 +206,10 @@ class ClientConnection final : public net::RemoteWork {
   // Applies an accepted identity: its account (false, after closing, when the account is
   // full) and permissions.
   bool accept_identity(const AuthDecision& d);
+  // After a reload: new permissions, and unsubscribing what they no longer allow.
+  void apply_reauthorization(const AuthDecision& d);
+  // A CONNECT-time password check holds the input back; a reload-time one does not.
+  bool reading_paused() const { return pending_auth_ != nullptr && !check_for_reload_; }
   // The checks after authentication (protocol version, no_responders) and +OK; false if closed.
   bool finish_connect();
   // Processes the input held during a password check, then reads again.
@@ -194,6 +229,11 @@ class ClientConnection final : public net::RemoteWork {
   Server& server_;
   net::EventLoop& loop_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<net::TlsSession> tls_;
+  TlsPhase tls_phase_ = TlsPhase::kNone;
+  int64_t tls_deadline_ns_ = 0;  // mono clock; the handshake (or the wait before it) ends by then
+  std::string tls_version_, tls_cipher_;  // once established, for /connz and logs
+  bool info_sent_plain_ = false;          // INFO went out before the handshake (not TLS-first)
   const uint64_t cid_;
   Account* account_;     // owner loop; counted in it (Account::add_connection)
   int64_t max_payload_;  // the smaller of the server's and the account's
@@ -227,6 +267,10 @@ class ClientConnection final : public net::RemoteWork {
   };
   std::shared_ptr<PendingAuth> pending_auth_;
   AuthDecision pending_decision_;
+  bool check_for_reload_ = false;     // the password check in flight was started by a reload
+  bool reauth_after_verdict_ = false;  // a reload came while a CONNECT's check was in flight
+  // The client named no user or nkey: the no_auth_user applied (re-checked the same way).
+  bool identity_implied_ = false;
   std::string held_input_;
   bool closed_ = false;
   int64_t start_ns_;

@@ -167,7 +167,7 @@ bool ClientConnection::deliver_to_shadow(Subscription& shadow, const proto::PubA
                                          std::string_view msg) {
   Subscription* parent = shadow.shadow_of;
   const std::string subject = shadow.stream_import->deliver_subject(a.subject);
-  if (parent->deny_filter && parent->delivery_denied(subject)) return false;
+  if (parent->delivery_denied(subject)) return false;
   proto::PubArgs renamed = a;
   renamed.subject = subject;
   shadow.client->deliver(parent, renamed, msg, *this);

@@ -10,6 +10,7 @@
 #include "config/config_parser.h"
 #include "config/duration.h"
 #include "server/config_accounts.h"
+#include "server/config_tls.h"
 
 namespace nats {
 
@@ -209,10 +210,16 @@ class Applier final : public config_detail::Context {
     } else if (k == "no_system_account" || k == "no_system" || k == "no_sys_acc") {
       bool on = false;
       if (get_bool(e, on) && !on) not_supported(e, "the system account is");
-    } else if (k == "https" || k == "https_port") {
-      not_supported(e, "HTTPS monitoring is");
-    } else if (k == "tls" || k == "ocsp" || k == "ocsp_cache" || k == "allow_non_tls") {
-      not_supported(e, "TLS is");
+    } else if (k == "https") {
+      get_host_port(e, opts_.http_host, opts_.https_port);
+    } else if (k == "https_port") {
+      get_int(e, opts_.https_port);
+    } else if (k == "tls") {
+      apply_tls_block(e, opts_, result_.errors);
+    } else if (k == "allow_non_tls") {
+      get_bool(e, opts_.allow_non_tls);
+    } else if (k == "ocsp" || k == "ocsp_cache") {
+      not_supported(e, "OCSP is");
     } else if (k == "cluster" || k == "gateway" || k == "leaf" || k == "leafnodes") {
       not_supported(e, "clustering is");
     } else if (k == "jetstream" || k == "store_dir" || k == "storedir" ||

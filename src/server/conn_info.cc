@@ -24,6 +24,10 @@ void ClosedClients::add(const ClientConnection& c, ClosedState reason) {
   ConnInfo ci = make_conn_info(c, true, true);
   ci.stop_ns = wall_nanos();
   ci.reason = std::string(closed_state_name(reason));
+  ci.tls_version.clear();
+  ci.tls_cipher_suite.clear();
+  ci.tls_first = false;
+  ci.tls_peer_certs.clear();
   add(std::move(ci));
 }
 

@@ -47,6 +47,13 @@ struct ConnInfo {
   uint64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;
   uint32_t num_subs = 0;
   std::string name, lang, version;
+  // TLS, for open connections whose handshake completed (nats-server drops these once closed).
+  std::string tls_version, tls_cipher_suite;
+  bool tls_first = false;
+  struct PeerCert {
+    std::string subject, spki_sha256, cert_sha256;
+  };
+  std::vector<PeerCert> tls_peer_certs;  // the client's certificate, shown with auth=1
   std::string user;                    // the authorized user, shown with auth=1
   std::string account;                 // the account name
   std::vector<std::string> subs;       // subjects, when asked for (or always, if closed)

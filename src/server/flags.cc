@@ -484,13 +484,6 @@ std::vector<std::string> unsupported_features(const FlagParseResult& result) {
   std::vector<std::string> out;
   if (result.action != FlagAction::kRun) return out;
   const Options& o = result.options;
-  if (o.tls) {
-    out.emplace_back(
-        "TLS (--tls, --tlsverify, --tlscert, --tlskey, --tlscacert) is not supported yet");
-  }
-  if (o.https_port != 0) {
-    out.emplace_back("HTTPS monitoring (-ms, --https_port) is not supported yet");
-  }
   const ClusterOptions& cl = o.cluster;
   if (!o.routes.empty() || !cl.listen.empty() || cl.port != 0 || !cl.name.empty() ||
       !cl.advertise.empty() || cl.no_advertise || cl.connect_retries != 0) {

@@ -1,4 +1,5 @@
 #include "server/monitor.h"
+#include "server/config_tls.h"
 
 #include "base/ascii.h"
 
@@ -19,6 +20,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
@@ -101,7 +103,11 @@ std::string join_host_port(const std::string& host, int port) {
 class Monitor::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Monitor& monitor, asio::ip::tcp::socket socket)
-      : monitor_(monitor), socket_(std::move(socket)), timer_(monitor.io_) {}
+      : monitor_(monitor), socket_(std::move(socket)), timer_(monitor.io_) {
+    if (monitor_.tls_ != nullptr) {
+      tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *monitor_.tls_);
+    }
+  }
 
   void start() {
     ++monitor_.num_sessions_;
@@ -109,14 +115,28 @@ class Monitor::Session : public std::enable_shared_from_this<Session> {
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {
       if (!ec) self->close();
     });
-    read_more();
+    if (tls_ == nullptr) {
+      read_more();
+      return;
+    }
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](std::error_code ec) {
+                            if (ec || self->closed_) {
+                              self->close();
+                              return;
+                            }
+                            self->read_more();
+                          });
   }
 
  private:
   void read_more() {
-    socket_.async_read_some(
-        asio::buffer(chunk_),
-        [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
+    auto done = [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); };
+    if (tls_ != nullptr) {
+      tls_->async_read_some(asio::buffer(chunk_), std::move(done));
+    } else {
+      socket_.async_read_some(asio::buffer(chunk_), std::move(done));
+    }
   }
 
   void on_read(std::error_code ec, size_t n) {
@@ -161,14 +181,18 @@ class Monitor::Session : public std::enable_shared_from_this<Session> {
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {
       if (!ec) self->close();
     });
-    asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this()](std::error_code ec, size_t) {
-                        if (ec) {
-                          self->close();
-                          return;
-                        }
-                        self->linger();
-                      });
+    auto done = [self = shared_from_this()](std::error_code ec, size_t) {
+      if (ec) {
+        self->close();
+        return;
+      }
+      self->linger();
+    };
+    if (tls_ != nullptr) {
+      asio::async_write(*tls_, asio::buffer(out_), std::move(done));
+    } else {
+      asio::async_write(socket_, asio::buffer(out_), std::move(done));
+    }
   }
 
   // Half-close and read whatever the client still sends (an unread request body, say) until
@@ -176,6 +200,10 @@ class Monitor::Session : public std::enable_shared_from_this<Session> {
   // response before the client has read it.
   void linger() {
     std::error_code ec;
+    if (tls_ != nullptr) {
+      // close_notify, best effort: the socket is non-blocking and nearly idle.
+      SSL_shutdown(tls_->native_handle());
+    }
     socket_.shutdown(asio::socket_base::shutdown_send, ec);
     timer_.expires_after(kDrainTimeout);
     timer_.async_wait([self = shared_from_this()](std::error_code ec) {
@@ -206,6 +234,7 @@ class Monitor::Session : public std::enable_shared_from_this<Session> {
 
   Monitor& monitor_;
   asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // HTTPS only
   asio::steady_timer timer_;
   std::array<char, kReadChunk> chunk_;
   std::string buf_;  // the request head so far
@@ -225,7 +254,22 @@ bool Monitor::start() {
   base_path_ = normalize_base_path(o.http_base_path);
   std::string host = o.http_host.empty() ? o.host : o.http_host;
   if (host.empty()) host = "0.0.0.0";
-  const int want_port = o.http_port < 0 ? 0 : int(o.http_port);
+  const bool https = o.https_port != 0;
+  const int configured_port = https ? o.https_port : o.http_port;
+  const int want_port = configured_port < 0 ? 0 : configured_port;
+  if (https) {
+    // The client TLS settings, without asking for client certificates (as nats-server does).
+    net::TlsSettings settings = client_tls_settings(o);
+    settings.verify = false;
+    std::string why;
+    auto ctx = net::TlsContext::create(settings, net::TlsContext::Role::kServer, &why);
+    if (ctx == nullptr) {
+      log_fatal("Can't start monitoring: {}", why);
+      return false;
+    }
+    SSL_CTX_up_ref(ctx->native());  // asio's context takes a reference of its own
+    tls_ = std::make_unique<asio::ssl::context>(ctx->native());
+  }
 
   std::error_code ec;
   asio::ip::tcp::endpoint ep;
@@ -250,7 +294,7 @@ bool Monitor::start() {
     return false;
   }
   port_ = acceptor_.local_endpoint().port();
-  log_notice("Starting http monitor on {}", join_host_port(host, port_));
+  log_notice("Starting {} monitor on {}", https ? "https" : "http", join_host_port(host, port_));
 
   last_cpu_ns_ = process_cpu_nanos();
   last_mono_ns_ = mono_nanos();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include "server/http_request.h"
 #include "server/monitor_util.h"
@@ -69,6 +70,7 @@ class Monitor {
   http::Response handle_metrics(const http::Request& req);
 
   Server& server_;
+  std::unique_ptr<asio::ssl::context> tls_;  // HTTPS monitoring; null for plain HTTP
   asio::io_context io_{1};
   asio::ip::tcp::acceptor acceptor_{io_};
   asio::steady_timer cpu_timer_{io_};

@@ -299,6 +299,20 @@ MonitorJson conn_info_json(const ConnInfo& c, const ConnzRender& r, int64_t now_
   if (!c.name.empty()) j["name"] = c.name;
   if (!c.lang.empty()) j["lang"] = c.lang;
   if (!c.version.empty()) j["version"] = c.version;
+  if (!c.tls_version.empty()) j["tls_version"] = c.tls_version;
+  if (!c.tls_cipher_suite.empty()) j["tls_cipher_suite"] = c.tls_cipher_suite;
+  if (r.auth && !c.tls_peer_certs.empty()) {
+    MonitorJson certs = MonitorJson::array();
+    for (const auto& pc : c.tls_peer_certs) {
+      MonitorJson one;
+      if (!pc.subject.empty()) one["subject"] = pc.subject;
+      one["spki_sha256"] = pc.spki_sha256;
+      one["cert_sha256"] = pc.cert_sha256;
+      certs.push_back(std::move(one));
+    }
+    j["tls_peer_certs"] = std::move(certs);
+  }
+  if (c.tls_first) j["tls_first"] = true;
   if (r.auth) {
     if (!c.user.empty()) j["authorized_user"] = c.user;
     if (!c.account.empty() && c.account != kGlobalAccountName) j["account"] = c.account;

@@ -130,6 +130,17 @@ struct Options {
   std::string tls_key;                      // --tlskey
   std::string tls_ca_cert;                  // --tlscacert
   std::chrono::nanoseconds tls_timeout{0};  // kDefaultTlsTimeout after baseline
+  // The rest of the `tls {}` block (no flags for these).
+  bool tls_map = false;  // verify_and_map: the client certificate names the user
+  std::vector<std::pair<std::string, std::string>> tls_cert_pairs;  // certs: [{cert_file, key_file}]
+  std::vector<std::string> tls_cipher_suites;      // Go names; empty: secure defaults
+  std::vector<std::string> tls_curve_preferences;  // Go names; empty: defaults
+  uint16_t tls_min_version = 0;                    // 0: TLS 1.2
+  std::vector<std::string> tls_pinned_certs;       // lower-case hex SHA-256 of the client's SPKI
+  bool tls_handshake_first = false;                // handshake before INFO
+  // handshake_first: "auto" or a duration: clients that send nothing this long get INFO first.
+  std::chrono::nanoseconds tls_handshake_first_fallback{0};
+  bool allow_non_tls = false;  // TLS available, not required: the client's first byte decides
 
   // Clustering.
   ClusterOptions cluster;

@@ -17,6 +17,7 @@
 #include "base/logger.h"
 #include "crypto/nkeys.h"
 #include "server/client_connection.h"
+#include "server/config_tls.h"
 #include "server/monitor.h"
 
 namespace nats {
@@ -28,23 +29,47 @@ constexpr int kMaxAuthWorkers = 2;  // threads for bcrypt checks
 }  // namespace
 
 Server::Server(Options opts, std::string program_name)
-    : opts_(std::move(opts)), start_ns_(wall_nanos()), program_name_(std::move(program_name)) {
+    : start_ns_(wall_nanos()), program_name_(std::move(program_name)) {
   config_load_ns_.store(start_ns_);
   server_id_ = crypto::create_server_keypair().public_key;
-  server_name_ = opts_.server_name.empty() ? server_id_ : opts_.server_name;
+  server_name_ = opts.server_name.empty() ? server_id_ : opts.server_name;
+  closed_clients_.set_capacity(size_t(opts.max_closed_clients));
   int n = int(std::thread::hardware_concurrency());
   if (n <= 0) n = 1;
   loops_ = std::make_unique<net::LoopGroup>(n);
   loop_clients_.resize(size_t(n));
   // Problems were reported (and refused) by validate_auth_options before we got here.
-  for (const std::string& e : accounts_.configure(opts_)) log_error("{}", e);
-  authenticator_ = std::make_unique<Authenticator>(opts_);
-  if (authenticator_->uses_bcrypt()) {
-    // bcrypt is pure CPU: one thread per two loops, so checks never starve the loops.
-    workers_ =
-        std::make_unique<net::WorkerPool>(std::clamp(n / 2, 1, kMaxAuthWorkers), "natsd-auth");
+  for (const std::string& e : accounts_.configure(opts)) log_error("{}", e);
+  auto gen = make_generation(std::move(opts), &init_error_);
+  if (gen == nullptr) {
+    // start() reports init_error_; until then the server runs on the options without TLS.
+    Options plain = Options{};
+    gen = make_generation(std::move(plain), nullptr);
   }
+  ensure_workers(*gen->authenticator);
+  current_.store(gen.get(), std::memory_order_release);
+  generations_.push_back(std::move(gen));
+}
 
+std::unique_ptr<Server::Generation> Server::make_generation(Options opts,
+                                                            std::string* error) const {
+  auto g = std::make_unique<Generation>();
+  if (client_tls_enabled(opts)) {
+    std::string why;
+    g->tls = net::TlsContext::create(client_tls_settings(opts), net::TlsContext::Role::kServer,
+                                     &why);
+    if (g->tls == nullptr) {
+      if (error != nullptr) *error = why;
+      return nullptr;
+    }
+  }
+  g->authenticator = std::make_unique<Authenticator>(opts);
+  g->info_prefix = make_info_prefix(opts, *g->authenticator);
+  g->opts = std::move(opts);
+  return g;
+}
+
+std::string Server::make_info_prefix(const Options& o, const Authenticator& auth) const {
   // Everything in INFO up to the per-client fields, in nats-server's field order.
   nlohmann::ordered_json j;
   j["server_id"] = server_id_;
@@ -52,12 +77,26 @@ Server::Server(Options opts, std::string program_name)
   j["version"] = kCompatServerVersion;
   j["proto"] = kProtoVersion;
   j["go"] = "natsd";
-  j["host"] = opts_.host;
-  j["port"] = 0;  // patched in start() once the port is known
+  j["host"] = o.host;
+  j["port"] = client_port_;  // 0 until start() knows it
   j["headers"] = true;
-  if (authenticator_->advertise_auth_required()) j["auth_required"] = true;
-  j["max_payload"] = opts_.max_payload;
-  info_prefix_ = j.dump();
+  if (auth.advertise_auth_required()) j["auth_required"] = true;
+  if (client_tls_enabled(o)) {
+    // With allow_non_tls TLS is offered, not required; the client's first byte decides.
+    if (!o.allow_non_tls) j["tls_required"] = true;
+    if (o.tls_verify) j["tls_verify"] = true;
+    if (o.allow_non_tls) j["tls_available"] = true;
+  }
+  j["max_payload"] = o.max_payload;
+  return j.dump();
+}
+
+void Server::ensure_workers(const Authenticator& auth) {
+  if (!auth.uses_bcrypt() || workers_ != nullptr) return;
+  // bcrypt is pure CPU: one thread per two loops, so checks never starve the loops.
+  workers_ = std::make_unique<net::WorkerPool>(std::clamp(loops_->size() / 2, 1, kMaxAuthWorkers),
+                                               "natsd-auth");
+  workers_ptr_.store(workers_.get(), std::memory_order_release);
 }
 
 Server::~Server() {
@@ -67,13 +106,15 @@ Server::~Server() {
 }
 
 bool Server::submit_blocking(std::function<void()> job) {
-  return workers_ != nullptr && workers_->submit(std::move(job));
+  net::WorkerPool* w = workers_ptr_.load(std::memory_order_acquire);
+  return w != nullptr && w->submit(std::move(job));
 }
 
 std::string Server::client_info_line(const ClientConnection& c) const {
   std::string line = "INFO ";
-  // info_prefix_ ends with '}'; the per-client fields go before it.
-  line.append(info_prefix_, 0, info_prefix_.size() - 1);
+  // The prefix ends with '}'; the per-client fields go before it.
+  const std::string& prefix = current()->info_prefix;
+  line.append(prefix, 0, prefix.size() - 1);
   line += fmt::format(",\"client_id\":{},\"client_ip\":\"{}\"", c.cid(), c.snapshot_ip());
   if (!c.nonce().empty()) line += fmt::format(",\"nonce\":\"{}\"", c.nonce());
   if (lame_duck_.load()) line += ",\"ldm\":true";
@@ -82,36 +123,41 @@ std::string Server::client_info_line(const ClientConnection& c) const {
 }
 
 bool Server::start() {
+  if (!init_error_.empty()) {
+    log_fatal("Error configuring TLS: {}", init_error_);
+    return false;
+  }
+  // Nothing runs on the loops yet: the first generation may still be completed in place.
+  auto& gen = *generations_.front();
+  const Options& o = gen.opts;
   asio::error_code ec;
   net::EventLoop& accept_loop = loops_->loop(0);
   acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(accept_loop.io());
   accept_retry_ = std::make_unique<asio::steady_timer>(accept_loop.io());
-  auto addr = asio::ip::make_address(opts_.host, ec);
+  auto addr = asio::ip::make_address(o.host, ec);
   if (ec) {
     // A host name (say "localhost"): listen on the first address it resolves to, as Go's
     // net.Listen does. This runs once at start-up, before any loop, so blocking is fine.
     asio::ip::tcp::resolver resolver(accept_loop.io());
-    auto results = resolver.resolve(opts_.host, "", ec);
+    auto results = resolver.resolve(o.host, "", ec);
     if (!ec && !results.empty()) addr = results.begin()->endpoint().address();
   }
   if (ec) {
-    log_fatal("Error listening on port: {}:{}, \"{}\"", opts_.host, opts_.port, ec.message());
+    log_fatal("Error listening on port: {}:{}, \"{}\"", o.host, o.port, ec.message());
     return false;
   }
-  asio::ip::tcp::endpoint ep(addr, uint16_t(opts_.port < 0 ? 0 : opts_.port));
+  asio::ip::tcp::endpoint ep(addr, uint16_t(o.port < 0 ? 0 : o.port));
   acceptor_->open(ep.protocol(), ec);
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(ep, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    log_fatal("Error listening on port: {}:{}, \"{}\"", opts_.host, opts_.port, ec.message());
+    log_fatal("Error listening on port: {}:{}, \"{}\"", o.host, o.port, ec.message());
     return false;
   }
   client_port_ = acceptor_->local_endpoint().port();
   // Now the port is known, put it in INFO.
-  auto pos = info_prefix_.find("\"port\":0");
-  NATS_CHECK(pos != std::string::npos);
-  info_prefix_.replace(pos, 8, fmt::format("\"port\":{}", client_port_));
+  gen.info_prefix = make_info_prefix(gen.opts, *gen.authenticator);
 
   log_notice("Starting natsd");
   log_notice("  Version:  {} (nats-server {} compatible)", kNatsdVersion, kCompatServerVersion);
@@ -119,29 +165,42 @@ bool Server::start() {
   log_notice("  Name:     {}", server_name_);
   log_notice("  ID:       {}", server_id_);
   log_notice("  Loops:    {}", loops_->size());
-  if (authenticator_->has_plaintext_passwords())
+  if (gen.authenticator->has_plaintext_passwords())
     log_warn("Plaintext passwords detected, use nkeys or bcrypt");
-  for (const std::string& w : authenticator_->warnings()) log_warn("{}", w);
+  for (const std::string& w : gen.authenticator->warnings()) log_warn("{}", w);
 
-  if (!opts_.pid_file.empty()) {
-    std::ofstream f(opts_.pid_file, std::ios::trunc);
-    f << getpid();
-    if (!f) {
-      log_fatal("Could not write pidfile: {}", opts_.pid_file);
-      return false;
-    }
+  if (!o.pid_file.empty() && !write_pid_file()) {
+    log_fatal("Could not write pidfile: {}", o.pid_file);
+    return false;
   }
 
   loops_->start();
   loops_started_ = true;
   for (int i = 0; i < loops_->size(); ++i) start_housekeeping(i);
 
-  if (opts_.http_port != 0) {
+  if (o.http_port != 0 && o.https_port != 0) {
+    log_fatal("can't specify both HTTP ({}) and HTTPs ({}) ports", o.http_port, o.https_port);
+    return false;
+  }
+  if (o.https_port != 0 && gen.tls == nullptr) {
+    log_fatal("TLS cert and key required for HTTPS");
+    return false;
+  }
+  if (o.http_port != 0 || o.https_port != 0) {
     monitor_ = std::make_unique<Monitor>(*this);
     if (!monitor_->start()) return false;
   }
 
-  log_notice("Listening for client connections on {}:{}", opts_.host, client_port_);
+  if (client_tls_enabled(o)) {
+    const bool first_only =
+        o.tls_handshake_first && o.tls_handshake_first_fallback.count() == 0;
+    log_notice("TLS {} for client connections",
+               o.allow_non_tls && !first_only ? "available" : "required");
+    if (first_only) {
+      log_warn("Clients that are not using \"TLS Handshake First\" option will fail to connect");
+    }
+  }
+  log_notice("Listening for client connections on {}:{}", o.host, client_port_);
   if (auth_required()) log_notice("Authentication required for client connections");
   write_ports_file();
   log_notice("Server is ready");
@@ -182,7 +241,7 @@ void Server::on_accepted(net::EventLoop& loop, asio::ip::tcp::socket socket) {
   bool over_limit;
   {
     std::lock_guard lock(clients_mu_);
-    over_limit = opts_.max_connections > 0 && int64_t(clients_.size()) >= opts_.max_connections;
+    over_limit = opts().max_connections > 0 && int64_t(clients_.size()) >= opts().max_connections;
     if (!over_limit) clients_.emplace(cid, c);
   }
   stats_.total_connections.fetch_add(1, std::memory_order_relaxed);
@@ -259,14 +318,19 @@ void Server::for_each_client(const std::function<void(ClientConnection&)>& fn) {
 }
 
 void Server::write_ports_file() {
-  if (opts_.ports_file_dir.empty()) return;
+  if (opts().ports_file_dir.empty()) return;
   nlohmann::ordered_json j;
-  std::string host = opts_.host == "0.0.0.0" || opts_.host == "::" ? "127.0.0.1" : opts_.host;
-  j["nats"] = {fmt::format("nats://{}:{}", host, client_port_)};
-  if (monitor_) j["monitoring"] = {fmt::format("http://{}:{}", host, monitor_->port())};
+  std::string host = opts().host == "0.0.0.0" || opts().host == "::" ? "127.0.0.1" : opts().host;
+  // nats-server's schemes: tls:// when clients must use TLS, https:// for HTTPS monitoring.
+  const bool tls = client_tls_enabled(opts()) && !opts().allow_non_tls;
+  j["nats"] = {fmt::format("{}://{}:{}", tls ? "tls" : "nats", host, client_port_)};
+  if (monitor_) {
+    j["monitoring"] = {fmt::format("{}://{}:{}", opts().https_port != 0 ? "https" : "http", host,
+                                   monitor_->port())};
+  }
   std::string exe = program_name_;
   if (auto slash = exe.rfind('/'); slash != std::string::npos) exe = exe.substr(slash + 1);
-  ports_file_ = fmt::format("{}/{}_{}.ports", opts_.ports_file_dir, exe, getpid());
+  ports_file_ = fmt::format("{}/{}_{}.ports", opts().ports_file_dir, exe, getpid());
   // Write to a temporary name and rename, so a reader never sees half a file.
   std::string tmp = ports_file_ + ".tmp";
   {
@@ -278,9 +342,15 @@ void Server::write_ports_file() {
   }
 }
 
+bool Server::write_pid_file() {
+  std::ofstream f(opts().pid_file, std::ios::trunc);
+  f << getpid();
+  return bool(f);
+}
+
 void Server::remove_pid_and_ports_files() {
   if (!ports_file_.empty()) ::unlink(ports_file_.c_str());
-  if (!opts_.pid_file.empty()) ::unlink(opts_.pid_file.c_str());
+  if (!opts().pid_file.empty()) ::unlink(opts().pid_file.c_str());
 }
 
 void Server::run() {
@@ -376,36 +446,6 @@ void Server::close_listener() {
   });
 }
 
-bool Server::reload() {
-  if (!reload_source_ || opts_.config_file.empty()) {
-    log_error("Failed to reload server configuration: no configuration file was given (-c)");
-    return false;
-  }
-  Options next;
-  std::string error;
-  if (!reload_source_(next, error)) {
-    log_error("Failed to reload server configuration: {}", error);
-    return false;
-  }
-  // Everything but the logging options must be as it runs now. (nats-server reloads more:
-  // users, permissions, limits and TLS are still to come here.)
-  Options same = next;
-  assign_logging_options(same, opts_);
-  if (!(same == opts_)) {
-    log_error(
-        "Failed to reload server configuration: only the logging options (debug, trace, "
-        "logtime, logfile, log_size_limit) can be reloaded yet; restart natsd for the other "
-        "changes");
-    return false;
-  }
-  if (!Logger::instance().configure(logger_settings(next))) {
-    log_error("Failed to reload server configuration: unable to open log file {}", next.log_file);
-    return false;
-  }
-  config_load_ns_.store(wall_nanos());
-  log_notice("Reloaded server configuration");
-  return true;
-}
 
 bool Server::sleep_unless_shutdown(int64_t nanos) {
   std::unique_lock lock(done_mu_);
@@ -420,8 +460,8 @@ void Server::enter_lame_duck_mode() {
   // Clients that understand async INFO learn that they should move elsewhere.
   for_each_client([](ClientConnection& c) { c.send_lame_duck_info(); });
 
-  const int64_t grace = opts_.lame_duck_grace_period.count();
-  const int64_t duration = std::max<int64_t>(opts_.lame_duck_duration.count() - grace, 0);
+  const int64_t grace = opts().lame_duck_grace_period.count();
+  const int64_t duration = std::max<int64_t>(opts().lame_duck_duration.count() - grace, 0);
   if (!sleep_unless_shutdown(grace)) return;
   // Close the remaining clients in batches spread over the rest of the duration, so they
   // don't all reconnect to the other servers at the same instant.

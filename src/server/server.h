@@ -20,6 +20,7 @@
 #include <asio.hpp>
 
 #include "net/event_loop.h"
+#include "net/tls_context.h"
 #include "net/worker_pool.h"
 #include "server/account.h"
 #include "server/authenticator.h"
@@ -67,13 +68,17 @@ class Server {
   // the command line on top); false and a reason when the file is no good.
   using ReloadSource = std::function<bool(Options& out, std::string& error)>;
   void set_reload_source(ReloadSource source) { reload_source_ = std::move(source); }
-  // SIGHUP / --signal reload: applies what may change at run time (for now the logging
-  // options) and refuses the whole reload, keeping the running configuration, if anything else
-  // changed. Signal thread only. True when the new configuration is in effect.
-  bool reload();
+  // SIGHUP / --signal reload: applies what may change at run time (logging, authorization,
+  // TLS, limits and timers; see server/reload_plan.h) and refuses the whole reload, keeping the
+  // running configuration, if anything else changed. Connected clients are checked against the
+  // new authorization on their own loops. Signal thread only (one reload at a time). True when
+  // the new configuration is in effect; otherwise *error (if given) says why.
+  bool reload(std::string* error = nullptr);
   int64_t config_load_time_ns() const { return config_load_ns_.load(); }
 
-  const Options& opts() const { return opts_; }
+  // The options in force. A reload publishes a new set; a reference stays valid for the
+  // server's lifetime (earlier sets are kept), so readers on any thread need no lock.
+  const Options& opts() const { return current()->opts; }
   Account& global_account() { return accounts_.global(); }
   // Every configured account, "$G" included; immutable after construction (see account.h).
   AccountRegistry& accounts() { return accounts_; }
@@ -87,13 +92,16 @@ class Server {
   net::LoopGroup& loops() { return *loops_; }
 
   // Clients must authenticate (users, nkeys, a token or a single user are configured).
-  bool auth_required() const { return authenticator_->auth_required(); }
-  // Built from the options in the constructor; immutable but for its own locked cache.
-  const Authenticator& authenticator() const { return *authenticator_; }
+  bool auth_required() const { return authenticator().auth_required(); }
+  // Built from the options in force; immutable but for its own locked cache. Replaced (never
+  // destroyed) by a reload.
+  const Authenticator& authenticator() const { return *current()->authenticator; }
   // Runs blocking work (bcrypt checks) on the worker pool; false when there is none (nothing
   // configured needs it) or it has stopped. The job reports back by posting to a loop. Any
   // thread.
   bool submit_blocking(std::function<void()> job);
+  // The TLS context new client connections use; null without TLS. Any thread.
+  std::shared_ptr<const net::TlsContext> tls_context() const { return current()->tls; }
   // The INFO line sent to one client when it connects.
   std::string client_info_line(const ClientConnection& c) const;
 
@@ -119,24 +127,44 @@ class Server {
   // Waits up to nanos; false if shutdown began meanwhile.
   bool sleep_unless_shutdown(int64_t nanos);
   void write_ports_file();
+  bool write_pid_file();
   void remove_pid_and_ports_files();
 
-  Options opts_;
+  // Everything a reload replaces, published as one immutable unit.
+  struct Generation {
+    Options opts;
+    std::unique_ptr<Authenticator> authenticator;
+    std::string info_prefix;  // INFO JSON up to the per-client fields
+    std::shared_ptr<const net::TlsContext> tls;
+  };
+  // Builds a generation from options; null with *error when TLS cannot be set up.
+  std::unique_ptr<Generation> make_generation(Options opts, std::string* error) const;
+  std::string make_info_prefix(const Options& o, const Authenticator& auth) const;
+  const Generation* current() const { return current_.load(std::memory_order_acquire); }
+  // Starts the bcrypt workers if the authenticator needs them and they don't run yet.
+  void ensure_workers(const Authenticator& auth);
+  // Reload steps (server_reload.cc).
+  void apply_max_connections(int max);
+
+  std::atomic<const Generation*> current_{nullptr};
+  // Every generation ever published; a reload is rare and readers hold plain references.
+  std::vector<std::unique_ptr<Generation>> generations_;
+  std::string init_error_;  // why the first generation could not be built (start() fails)
   std::string server_id_;
   std::string server_name_;
   int64_t start_ns_;
   ServerStats stats_;
   AccountRegistry accounts_;
-  std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<net::LoopGroup> loops_;
-  // Declared after loops_ and authenticator_: destroyed (joined) before them, since its jobs
-  // post to the loops and read the authenticator. Null unless a bcrypt secret is configured.
+  // Declared after loops_ and generations_: destroyed (joined) before them, since its jobs
+  // post to the loops and read the authenticator. Started when a bcrypt secret is configured;
+  // loops read the pointer, set once.
   std::unique_ptr<net::WorkerPool> workers_;
+  std::atomic<net::WorkerPool*> workers_ptr_{nullptr};
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> accept_retry_;  // loop 0; after a failed accept
   int client_port_ = 0;
   std::unique_ptr<Monitor> monitor_;
-  std::string info_prefix_;  // INFO JSON up to the per-client fields
   std::atomic<uint64_t> next_cid_{1};
 
   // Per-loop list of owned connections, touched only by that loop.
@@ -162,7 +190,7 @@ class Server {
   // Started by signals; joined by run() or the destructor.
   std::thread shutdown_thread_;
   std::thread lame_duck_thread_;
-  ClosedClients closed_clients_{size_t(opts_.max_closed_clients)};  // has its own lock
+  ClosedClients closed_clients_{size_t(kDefaultMaxClosedClients)};  // has its own lock
 };
 
 }  // namespace nats

@@ -33,9 +33,16 @@ struct Subscription {
   std::atomic<bool> closed{false};  // set once removed; deliveries skip a closed subscription
   // Subscribe deny clauses of the owner's permissions that this (wildcard or queue)
   // subscription overlaps, checked for each message (nats-server's checkDenySub). Null for
-  // nearly every subscription, so the message path pays one pointer test. Set before the
-  // subscription is inserted in the sublist and never changed, so producers read it freely.
-  std::unique_ptr<const std::vector<std::string>> deny_filter;
+  // nearly every subscription, so the message path pays one pointer load. Owned; set before
+  // the subscription is inserted in the sublist, and replaced only by the owner loop on a
+  // config reload, which retires the old list through the loop (producers may hold it for
+  // the rest of their read batch).
+  std::atomic<const std::vector<std::string>*> deny_filter{nullptr};
+
+  Subscription() = default;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ~Subscription() { delete deny_filter.load(std::memory_order_relaxed); }
 
   // Accounts (server/account.h). A *shadow* subscription stands for `shadow_of` (a client's
   // subscription in an importing account) in an exporting account's sublist: deliveries through
@@ -53,8 +60,9 @@ struct Subscription {
   bool is_queue() const { return !queue.empty(); }
   // Must a message on `subject` be kept from this subscription? Any thread.
   bool delivery_denied(std::string_view subject) const {
-    if (!deny_filter) return false;
-    for (const std::string& pattern : *deny_filter) {
+    const std::vector<std::string>* filter = deny_filter.load(std::memory_order_acquire);
+    if (filter == nullptr) return false;
+    for (const std::string& pattern : *filter) {
       if (subject_matches(pattern, subject)) return true;
     }
     return false;

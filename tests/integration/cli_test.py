@@ -113,10 +113,9 @@ class CommandLine(unittest.TestCase):
 
     def test_features_of_later_work_refuse_to_start(self):
         with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
-            conf.write("port: 4222\ntls {\n  cert_file: x.pem\n}\n")
+            conf.write("port: 4222\nmqtt {\n  port: 1883\n}\n")
             conf.flush()
-            for args in (["-c", conf.name], ["--tls", "--tlscert", "c.pem", "--tlskey", "k.pem"],
-                         ["--cluster", "nats://127.0.0.1:6222"], ["-js"]):
+            for args in (["-c", conf.name], ["--cluster", "nats://127.0.0.1:6222"], ["-js"]):
                 out = run(NATSD, *args)
                 self.assertNotEqual(out.returncode, 0, args)
                 self.assertIn("not supported yet", out.stderr, args)

@@ -5,7 +5,7 @@
 #
 # Starts `<server-bin> -a 127.0.0.1 -p -1 --ports_file_dir <dir> [server-args...]`, polls for the
 # `<exe>_<pid>.ports` file the server writes once it listens, and runs the test command with:
-#   NATS_URL          nats://127.0.0.1:PORT
+#   NATS_URL          nats://127.0.0.1:PORT (also when the server requires TLS)
 #   NATS_SERVER_BIN   the server binary
 #   NATS_SERVER_ARGS  the extra server args, space-joined (informational)
 #   NATS_SERVER_PORT  the client port
@@ -58,7 +58,10 @@ start_server() {
     for f in "$pdir"/*.ports; do
       [ -f "$f" ] || continue
       # The file may be caught half written: only a closing quote proves the port is complete.
-      url=$(grep -oE '"nats://127\.0\.0\.1:[0-9]+"' "$f" | head -n1 | tr -d '"')
+      # nats-server writes tls:// when TLS is required; tests choose TLS themselves, so the URL
+      # handed to them is always nats://.
+      url=$(grep -oE '"(nats|tls)://127\.0\.0\.1:[0-9]+"' "$f" | head -n1 | tr -d '"')
+      url=${url/#tls:/nats:}
     done
     [ -n "$url" ] && break
     if ! alive "$pid"; then

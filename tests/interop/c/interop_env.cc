@@ -153,6 +153,41 @@ bool Signal::wait_for(uint64_t n, std::chrono::milliseconds timeout) {
   return cv_.wait_for(lock, timeout, [&] { return count_ >= n; });
 }
 
+namespace {
+void on_disconnected(natsConnection*, void* closure) {
+  static_cast<ConnEvents*>(closure)->disconnected.notify();
+}
+void on_reconnected(natsConnection*, void* closure) {
+  static_cast<ConnEvents*>(closure)->reconnected.notify();
+}
+void on_closed(natsConnection*, void* closure) {
+  static_cast<ConnEvents*>(closure)->closed.notify();
+}
+}  // namespace
+
+ReconnectingConn::ReconnectingConn(const std::string& name, OptsPtr opts) {
+  if (!opts) opts = make_options(name);
+  if (!opts) return;
+  natsStatus s = natsOptions_SetAllowReconnect(opts.get(), true);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), kReconnectWaitMs);
+  if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts.get(), 0, 0);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), on_disconnected, &events_);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), on_reconnected, &events_);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts.get(), on_closed, &events_);
+  if (s != NATS_OK) {
+    ADD_FAILURE() << "reconnect options: " << natsStatus_GetText(s);
+    return;
+  }
+  nc_ = connect(name, opts.get());
+}
+
+ReconnectingConn::~ReconnectingConn() {
+  if (!nc_) return;
+  natsConnection_Close(nc_.get());
+  events_.closed.wait_for(1, 10s);
+}
+
 RawConn::RawConn(int rcvbuf) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) {

@@ -103,6 +103,36 @@ class Signal {
   uint64_t count_ = 0;
 };
 
+inline constexpr int64_t kReconnectWaitMs = 100;  // between reconnect attempts (default is 2 s)
+
+// Connection events nats.c reports on its own threads.
+struct ConnEvents {
+  Signal disconnected;
+  Signal reconnected;
+  Signal closed;
+};
+
+// A connection that reconnects forever, every kReconnectWaitMs, and records its events.
+// `opts` (default: make_options(name)) carries anything else the test needs, e.g. TLS.
+// nats.c runs connection callbacks on its own thread, also after natsConnection_Destroy returns,
+// so the destructor closes the connection and waits for the closed callback before the events
+// it points to go away.
+class ReconnectingConn {
+ public:
+  explicit ReconnectingConn(const std::string& name, OptsPtr opts = nullptr);
+  ~ReconnectingConn();
+  ReconnectingConn(const ReconnectingConn&) = delete;
+  ReconnectingConn& operator=(const ReconnectingConn&) = delete;
+
+  natsConnection* get() const { return nc_.get(); }
+  explicit operator bool() const { return nc_ != nullptr; }
+  ConnEvents& events() { return events_; }
+
+ private:
+  ConnEvents events_;  // outlives nc_
+  ConnPtr nc_;
+};
+
 // A plain TCP connection speaking the client protocol by hand, for what official clients cannot
 // do on purpose (stop reading, send an oversized PUB). Owned by one thread.
 class RawConn {

@@ -7,63 +7,6 @@
 namespace interop {
 namespace {
 
-constexpr int64_t kReconnectWaitMs = 100;  // between reconnect attempts (default is 2 s)
-
-struct ConnEvents {
-  Signal disconnected;
-  Signal reconnected;
-  Signal closed;
-};
-
-void on_disconnected(natsConnection*, void* closure) {
-  static_cast<ConnEvents*>(closure)->disconnected.notify();
-}
-void on_reconnected(natsConnection*, void* closure) {
-  static_cast<ConnEvents*>(closure)->reconnected.notify();
-}
-void on_closed(natsConnection*, void* closure) {
-  static_cast<ConnEvents*>(closure)->closed.notify();
-}
-
-// A connection that reconnects forever, every kReconnectWaitMs, and records its events.
-// nats.c runs connection callbacks on its own thread, also after natsConnection_Destroy returns,
-// so the destructor closes the connection and waits for the closed callback before the events
-// it points to go away.
-class ReconnectingConn {
- public:
-  explicit ReconnectingConn(const std::string& name) {
-    OptsPtr opts = make_options(name);
-    if (!opts) return;
-    natsStatus s = natsOptions_SetAllowReconnect(opts.get(), true);
-    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
-    if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), kReconnectWaitMs);
-    if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts.get(), 0, 0);
-    if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), on_disconnected, &events_);
-    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), on_reconnected, &events_);
-    if (s == NATS_OK) s = natsOptions_SetClosedCB(opts.get(), on_closed, &events_);
-    if (s != NATS_OK) {
-      ADD_FAILURE() << "reconnect options: " << natsStatus_GetText(s);
-      return;
-    }
-    nc_ = connect(name, opts.get());
-  }
-  ~ReconnectingConn() {
-    if (!nc_) return;
-    natsConnection_Close(nc_.get());
-    events_.closed.wait_for(1, 10s);
-  }
-  ReconnectingConn(const ReconnectingConn&) = delete;
-  ReconnectingConn& operator=(const ReconnectingConn&) = delete;
-
-  natsConnection* get() const { return nc_.get(); }
-  explicit operator bool() const { return nc_ != nullptr; }
-  ConnEvents& events() { return events_; }
-
- private:
-  ConnEvents events_;  // outlives nc_
-  ConnPtr nc_;
-};
-
 void next_msg(natsSubscription* sub, MsgPtr* out, int64_t timeout_ms = kMsgTimeoutMs) {
   natsMsg* msg = nullptr;
   ASSERT_NATS_OK(natsSubscription_NextMsg(&msg, sub, timeout_ms));
