@@ -4,6 +4,10 @@
 #include <cstring>
 
 #include <openssl/err.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -12,7 +16,34 @@ namespace nats::net {
 
 namespace {
 
-constexpr size_t kRecordSize = 16 * 1024;  // TLS's largest record payload
+constexpr size_t kRecordSize = 16 * 1024;       // TLS's largest record payload
+constexpr size_t kGatherBytes = 64 * 1024;      // plaintext gathered per SSL_write
+constexpr size_t kCipherBatch = 256 * 1024;     // ciphertext encrypted before a writev
+constexpr int kMaxIovecs = 64;
+
+// A write-only BIO that appends what OpenSSL writes to the session's ciphertext chain.
+int chain_write(BIO* bio, const char* data, int len) {
+  static_cast<OutBuffer*>(BIO_get_data(bio))->append(std::string_view(data, size_t(len)));
+  return len;
+}
+long chain_ctrl(BIO*, int cmd, long, void*) {
+  // FLUSH must succeed (OpenSSL flushes after each handshake flight); we send on our own terms.
+  return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+int chain_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+const BIO_METHOD* chain_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "natsd ciphertext");
+    BIO_meth_set_write(m, chain_write);
+    BIO_meth_set_ctrl(m, chain_ctrl);
+    BIO_meth_set_create(m, chain_create);
+    return m;
+  }();
+  return method;
+}
 
 std::string hex(const unsigned char* p, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -155,8 +186,11 @@ void fill_alt_names(X509* cert, PeerCertificate& pc) {
 }  // namespace
 
 TlsSession::TlsSession(std::shared_ptr<const TlsContext> ctx, int fd)
-    : ctx_(std::move(ctx)), ssl_(SSL_new(ctx_->native())) {
-  SSL_set_fd(ssl_, fd);
+    : ctx_(std::move(ctx)), ssl_(SSL_new(ctx_->native())), fd_(fd) {
+  BIO* rbio = BIO_new_socket(fd, BIO_NOCLOSE);
+  BIO* wbio = BIO_new(chain_method());
+  BIO_set_data(wbio, &cipher_out_);
+  SSL_set_bio(ssl_, rbio, wbio);  // the SSL owns both
   if (ctx_->role() == TlsContext::Role::kServer) {
     SSL_set_accept_state(ssl_);
   } else {
@@ -199,12 +233,34 @@ TlsIo TlsSession::status_of(int ret) {
   }
 }
 
+bool TlsSession::flush_ciphertext() {
+  iovec iov[kMaxIovecs];
+  while (!cipher_out_.empty()) {
+    const int cnt = cipher_out_.gather(iov, kMaxIovecs);
+    const ssize_t n = ::writev(fd_, iov, cnt);
+    if (n > 0) {
+      cipher_out_.consume(size_t(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    failed_ = true;
+    last_error_ = n < 0 ? std::strerror(errno) : "connection closed";
+    return false;
+  }
+  return true;
+}
+
 TlsIo TlsSession::handshake() {
   ERR_clear_error();
   errno = 0;
   int r = SSL_do_handshake(ssl_);
-  if (r == 1) return TlsIo::kDone;
+  // Whatever the handshake produced goes out first; it is only done once it has.
+  const bool sent = flush_ciphertext();
+  if (failed_) return TlsIo::kError;
+  if (r == 1) return sent ? TlsIo::kDone : TlsIo::kWantWrite;
   TlsIo st = status_of(r);
+  if (st == TlsIo::kWantRead && !sent) st = TlsIo::kWantWrite;
   // A peer that hangs up mid-handshake failed the handshake.
   return st == TlsIo::kClosed ? TlsIo::kError : st;
 }
@@ -214,6 +270,8 @@ size_t TlsSession::read(char* buf, size_t cap, TlsIo& status) {
   errno = 0;
   size_t n = 0;
   int r = SSL_read_ex(ssl_, buf, cap, &n);
+  // Reading can produce records to send (a TLS 1.3 key update answer, an alert).
+  if (!cipher_out_.empty()) flush_ciphertext();
   if (r == 1) {
     status = TlsIo::kDone;
     return n;
@@ -225,43 +283,66 @@ size_t TlsSession::read(char* buf, size_t cap, TlsIo& status) {
 bool TlsSession::has_buffered_input() const { return SSL_has_pending(ssl_) == 1; }
 
 size_t TlsSession::write(const iovec* iov, int cnt, TlsIo& status) {
-  if (staging_.size() < kRecordSize) staging_.resize(kRecordSize);
-  size_t sent = 0;
-  for (;;) {
-    // Top up the staging buffer with the bytes after the ones already staged.
-    size_t skip = sent + staged_;
-    for (int i = 0; i < cnt && staged_ < kRecordSize; ++i) {
-      const size_t len = iov[i].iov_len;
-      if (skip >= len) {
-        skip -= len;
-        continue;
+  // Earlier ciphertext first: until it is out, take nothing more (this bounds the chain).
+  if (!flush_ciphertext()) {
+    status = failed_ ? TlsIo::kError : TlsIo::kWantWrite;
+    return 0;
+  }
+  thread_local std::vector<char> gather(kGatherBytes);
+  size_t taken = 0;
+  int i = 0;
+  size_t offset = 0;  // into iov[i]
+  while (i < cnt) {
+    // A large piece is encrypted in place; small ones are gathered into one SSL_write so that
+    // records are full.
+    const char* data;
+    size_t len;
+    if (iov[i].iov_len - offset >= kRecordSize) {
+      data = static_cast<const char*>(iov[i].iov_base) + offset;
+      len = std::min(iov[i].iov_len - offset, kGatherBytes);
+      offset += len;
+      if (offset == iov[i].iov_len) {
+        ++i;
+        offset = 0;
       }
-      const size_t take = std::min(len - skip, kRecordSize - staged_);
-      std::memcpy(staging_.data() + staged_, static_cast<const char*>(iov[i].iov_base) + skip,
-                  take);
-      staged_ += take;
-      skip = 0;
-    }
-    if (staged_ == 0) {
-      status = TlsIo::kDone;
-      return sent;
+    } else {
+      len = 0;
+      while (i < cnt && len < kGatherBytes) {
+        const size_t take = std::min(iov[i].iov_len - offset, kGatherBytes - len);
+        if (len > 0 && take >= kRecordSize) break;  // leave a big piece for the in-place path
+        std::memcpy(gather.data() + len, static_cast<const char*>(iov[i].iov_base) + offset,
+                    take);
+        len += take;
+        offset += take;
+        if (offset == iov[i].iov_len) {
+          ++i;
+          offset = 0;
+        }
+      }
+      data = gather.data();
     }
     ERR_clear_error();
-    errno = 0;
-    size_t n = 0;
-    if (SSL_write_ex(ssl_, staging_.data(), staged_, &n) != 1) {
-      status = status_of(0);
-      return sent;
+    size_t done = 0;
+    while (done < len) {
+      size_t n = 0;
+      if (SSL_write_ex(ssl_, data + done, len - done, &n) != 1) {
+        status = status_of(0);
+        return taken + done;
+      }
+      done += n;
     }
-    sent += n;
-    staged_ -= n;
-    if (staged_ > 0) std::memmove(staging_.data(), staging_.data() + n, staged_);
+    taken += len;
+    if (cipher_out_.size() >= kCipherBatch && !flush_ciphertext()) break;
   }
+  const bool sent = flush_ciphertext();
+  status = failed_ ? TlsIo::kError : (sent && i == cnt ? TlsIo::kDone : TlsIo::kWantWrite);
+  return taken;
 }
 
 void TlsSession::shutdown() {
   ERR_clear_error();
   SSL_shutdown(ssl_);
+  flush_ciphertext();  // close_notify, best effort
   ERR_clear_error();
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 // One TLS connection over a non-blocking socket the caller owns and polls.
 //
-// Every call returns at once. When OpenSSL needs the socket to become readable or writable it
-// says so (kWantRead / kWantWrite) and the caller waits for that and calls again; a write that
-// wanted something must be repeated with the same bytes, which write_from() arranges by copying
-// from the caller's chain into its own staging buffer first and consuming only what went out.
-// Owned and used by one thread (the connection's loop).
+// Every call returns at once. OpenSSL reads straight from the socket (with read-ahead), but
+// writes go into our own chain of encrypted bytes, which is sent with writev: a burst of records
+// costs one system call, not one per 16 KB record, and plaintext is copied at most once (small
+// pieces are gathered into a per-thread buffer before encryption). The chain is bounded: write()
+// encrypts no more while earlier ciphertext is still waiting for the socket. When the socket
+// would block, calls say so (kWantRead / kWantWrite) and the caller waits for readiness and
+// calls again. Owned and used by one thread (the connection's loop).
 
 #include <sys/uio.h>
 
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "net/out_buffer.h"
 #include "net/tls_context.h"
 
 typedef struct ssl_st SSL;
@@ -46,10 +49,13 @@ class TlsSession {
   size_t read(char* buf, size_t cap, TlsIo& status);
   // Data OpenSSL already holds (decrypted or read ahead) that the socket won't signal again.
   bool has_buffered_input() const;
-  // Encrypts and sends up to `max` bytes from the gathered iovecs, a record (16 KB) at a time.
-  // Returns how many bytes of the iovecs were sent (the caller consumes exactly that many), and
-  // the status that stopped it: kDone (all offered bytes sent), kWantWrite, or an error.
+  // Encrypts bytes from the gathered iovecs and sends them. Returns how many plaintext bytes
+  // were taken (the caller consumes exactly that many; they are the session's now, encrypted,
+  // even if not all on the wire yet), and kDone when everything offered went out, kWantWrite
+  // when the socket is full (call again once writable, with whatever remains), or an error.
   size_t write(const iovec* iov, int cnt, TlsIo& status);
+  // Encrypted bytes waiting for the socket (handshake, alerts or data).
+  size_t pending_ciphertext() const { return cipher_out_.size(); }
   // One best-effort non-blocking attempt to send close_notify.
   void shutdown();
 
@@ -62,13 +68,15 @@ class TlsSession {
 
  private:
   TlsIo status_of(int ret);
+  // Sends queued ciphertext: true when all of it went out; false on EAGAIN (or an error, with
+  // failed_ set).
+  bool flush_ciphertext();
 
   std::shared_ptr<const TlsContext> ctx_;  // keeps the SSL_CTX alive
   SSL* ssl_;
-  // Bytes copied from the caller's chain for the record in flight; kept until written so a
-  // retried SSL_write sees the same buffer contents.
-  std::vector<char> staging_;
-  size_t staged_ = 0;
+  const int fd_;
+  OutBuffer cipher_out_;  // filled by OpenSSL through our write BIO
+  bool failed_ = false;   // the socket failed while sending ciphertext
   std::string last_error_;
 };
 

@@ -1106,7 +1106,8 @@ void ClientConnection::flush() {
 
 bool ClientConnection::write_pending() {
   iovec iov[kMaxIovecs];
-  while (!writing_.empty()) {
+  // With TLS, encrypted bytes may still wait in the session even when writing_ is empty.
+  while (!writing_.empty() || (tls_ && tls_->pending_ciphertext() > 0)) {
     int cnt = writing_.gather(iov, kMaxIovecs);
     if (tls_) {
       net::TlsIo st;
