@@ -1,13 +1,15 @@
 // natsbench: runs the same load against natsd and nats-server and prints the two side by side.
 //
-// It speaks the NATS client protocol over raw sockets and shares no code with the server. The
-// client is built to stay cheap on a 2-core machine, so the server is what saturates: one thread
-// per client role (all publishers on one thread, all subscribers on another), 64 KB writes, 256 KB
-// reads, and a MSG scanner that finds only the control line and skips the payload by its size.
+// It speaks the NATS client protocol over raw sockets, or over TLS on them (OpenSSL used directly:
+// transport.h), and shares no code with the server. The client is built to stay cheap on a 2-core
+// machine, so the server is what saturates: one thread per client role (all publishers on one
+// thread, all subscribers on another), 64 KB writes, 256 KB reads, and a MSG scanner that finds
+// only the control line and skips the payload by its size.
 //
 // Every workload and round starts a fresh server (`-a 127.0.0.1 -p -1 --ports_file_dir DIR`),
 // natsd first in rounds 1, 3, ... and nats-server first in rounds 2, 4, ..., and reports the median
-// over rounds.
+// over rounds. The TLS workloads start both servers with `-c tls.conf` as well, a tls {} block
+// with certificates natsbench made at start.
 // bench/README.md says what each workload measures.
 
 #include <arpa/inet.h>
@@ -44,7 +46,12 @@
 
 #include <fmt/core.h>
 
+#include "transport.h"
+
 namespace {
+
+using natsbench::TlsClient;
+using natsbench::Transport;
 
 namespace fs = std::filesystem;
 
@@ -156,17 +163,17 @@ void set_recv_timeout(int fd, int ms) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-// Writes all of [p, p+n) on a blocking or non-blocking socket. False on error or timeout.
-bool write_all(int fd, const char* p, size_t n) {
+// Writes all of [p, p+n) on a blocking or non-blocking connection. False on error or timeout.
+bool write_all(Transport& t, const char* p, size_t n) {
   while (n > 0) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    ssize_t w = t.send(p, n);
     if (w > 0) {
       p += w;
       n -= static_cast<size_t>(w);
     } else if (w < 0 && errno == EINTR) {
       continue;
     } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd pfd{fd, POLLOUT, 0};
+      pollfd pfd{t.fd(), t.send_wait_events(), 0};
       if (poll(&pfd, 1, kIoTimeoutMs) <= 0) return false;
     } else {
       return false;
@@ -174,39 +181,41 @@ bool write_all(int fd, const char* p, size_t n) {
   }
   return true;
 }
-bool write_all(int fd, std::string_view s) { return write_all(fd, s.data(), s.size()); }
+bool write_all(Transport& t, std::string_view s) { return write_all(t, s.data(), s.size()); }
 
 // One client connection and what its inbound stream told us. Owned by one thread at a time.
 class Conn {
  public:
-  explicit Conn(int fd, size_t buf_bytes = kReadBufBytes) : fd_(fd), buf_(buf_bytes) {}
+  explicit Conn(int fd, size_t buf_bytes = kReadBufBytes) : transport_(fd), buf_(buf_bytes) {}
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
-  ~Conn() {
-    if (fd_ >= 0) close(fd_);
-  }
 
-  int fd() const { return fd_; }
+  int fd() const { return transport_.fd(); }
+  Transport& transport() { return transport_; }
+  bool write_all(std::string_view s) { return ::write_all(transport_, s); }
 
   enum class Read { kData, kNone, kClosed };
 
-  // One recv(), then scans every complete line and message. kNone: EAGAIN or receive timeout.
+  // One recv() (over TLS: until the records already received are consumed), then scans every
+  // complete line and message. kNone: EAGAIN or receive timeout.
   // on_msg(args, payload): args is "subject sid [reply]" (the size stripped) for MSG.
   template <typename OnMsg>
   Read read(OnMsg&& on_msg) {
-    if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);  // a message larger than the buffer
-    ssize_t n = recv(fd_, buf_.data() + len_, buf_.size() - len_, 0);
-    if (n == 0) {
-      closed = true;
-      return Read::kClosed;
-    }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return Read::kNone;
-      closed = true;
-      return Read::kClosed;
-    }
-    len_ += static_cast<size_t>(n);
-    scan(on_msg);
+    do {
+      if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);  // a message larger than the buffer
+      ssize_t n = transport_.recv(buf_.data() + len_, buf_.size() - len_);
+      if (n == 0) {
+        closed = true;
+        return Read::kClosed;
+      }
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return Read::kNone;
+        closed = true;
+        return Read::kClosed;
+      }
+      len_ += static_cast<size_t>(n);
+      scan(on_msg);
+    } while (transport_.more());
     return Read::kData;
   }
   Read read() {
@@ -221,15 +230,34 @@ class Conn {
       if (closed || errors > 0) return false;
       int64_t left_ms = (deadline - now_ns()) / 1'000'000;
       if (left_ms <= 0) return false;
-      pollfd pfd{fd_, POLLIN, 0};
+      pollfd pfd{fd(), POLLIN, 0};
       if (poll(&pfd, 1, static_cast<int>(left_ms)) > 0) read();
     }
     return true;
   }
 
+  // Upgrades to TLS once INFO was read in plain text, as the server expects. Waits (polling) for
+  // the handshake to finish. False, with err set, on failure or timeout.
+  bool start_tls(SSL_CTX* ctx, std::string& err, int timeout_ms = kIoTimeoutMs) {
+    if (!transport_.start_tls(ctx, err)) return false;
+    const int64_t deadline = now_ns() + int64_t{timeout_ms} * 1'000'000;
+    for (;;) {
+      const Transport::Step step = transport_.handshake(err);
+      if (step == Transport::Step::kDone) return true;
+      if (step == Transport::Step::kFailed) return false;
+      const int64_t left_ms = (deadline - now_ns()) / 1'000'000;
+      pollfd pfd{fd(), static_cast<short>(step == Transport::Step::kWantRead ? POLLIN : POLLOUT),
+                 0};
+      if (left_ms <= 0 || poll(&pfd, 1, static_cast<int>(left_ms)) <= 0) {
+        err = "TLS handshake timed out";
+        return false;
+      }
+    }
+  }
+
   // Answers the server's PINGs. Only call where a PONG cannot split an outgoing frame.
   void answer_pings() {
-    for (; pings > 0; --pings) write_all(fd_, kPong);
+    for (; pings > 0; --pings) write_all(kPong);
   }
 
   uint64_t msgs = 0;   // MSG and HMSG received
@@ -287,15 +315,15 @@ class Conn {
     if (len_ > 0 && p != buf_.data()) std::memmove(buf_.data(), p, len_);
   }
 
-  int fd_ = -1;
+  Transport transport_;
   std::vector<char> buf_;
   size_t len_ = 0;
 };
 
-// Connects, waits for INFO, sends CONNECT + `extra` (e.g. SUBs) + PING and waits for the PONG.
-// The returned connection is non-blocking.
+// Connects, waits for INFO, upgrades to TLS when `tls` is set, sends CONNECT + `extra` (e.g. SUBs)
+// + PING and waits for the PONG. The returned connection is non-blocking.
 std::unique_ptr<Conn> open_client(int port, std::string_view extra, std::string& err,
-                                  size_t buf_bytes = kReadBufBytes) {
+                                  size_t buf_bytes = kReadBufBytes, SSL_CTX* tls = nullptr) {
   int fd = tcp_connect(port);
   if (fd < 0) {
     err = fmt::format("connect to 127.0.0.1:{}: {}", port, std::strerror(errno));
@@ -307,8 +335,9 @@ std::unique_ptr<Conn> open_client(int port, std::string_view extra, std::string&
     err = "no INFO from server";
     return nullptr;
   }
+  if (tls != nullptr && !c->start_tls(tls, err)) return nullptr;
   std::string hello = std::string(kConnect) + std::string(extra) + std::string(kPing);
-  if (!write_all(fd, hello) || !c->wait_until([&] { return c->pongs > 0; })) {
+  if (!c->write_all(hello) || !c->wait_until([&] { return c->pongs > 0; })) {
     err = c->errors ? fmt::format("server said {}", c->last_error) : "no PONG after CONNECT";
     return nullptr;
   }
@@ -331,8 +360,9 @@ std::atomic<pid_t> g_running_server{-1};  // for the SIGINT handler
 // A server child process with its own temp dir (ports file, log). Owned by the main thread.
 class ServerProcess {
  public:
-  // Starts `exe -a 127.0.0.1 -p -1 --ports_file_dir <tmp>` and waits for its ports file.
-  static std::unique_ptr<ServerProcess> start(const std::string& exe, std::string& err) {
+  // Starts `exe [-c conf] -a 127.0.0.1 -p -1 --ports_file_dir <tmp>` and waits for its ports file.
+  static std::unique_ptr<ServerProcess> start(const std::string& exe, const std::string& conf,
+                                              std::string& err) {
     char tmpl[] = "/tmp/natsbench.XXXXXX";
     if (mkdtemp(tmpl) == nullptr) {
       err = fmt::format("mkdtemp: {}", std::strerror(errno));
@@ -340,8 +370,9 @@ class ServerProcess {
     }
     std::unique_ptr<ServerProcess> s(new ServerProcess(tmpl));
     const std::string log_path = s->dir_ + "/server.log";
-    std::vector<std::string> args = {exe,    "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir",
-                                     s->dir_};
+    std::vector<std::string> args = {exe};
+    if (!conf.empty()) args.insert(args.end(), {"-c", conf});
+    args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", s->dir_});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -443,16 +474,17 @@ class ServerProcess {
     return false;
   }
 
-  // {"nats":["nats://127.0.0.1:4222"],...} -> 4222; 0 while the file is still partial.
+  // {"nats":["nats://127.0.0.1:4222"],...} -> 4222 (tls:// when TLS is on); 0 while the file is
+  // still partial.
   static int parse_client_port(const std::string& json) {
     size_t at = json.find("\"nats\"");
     if (at == std::string::npos) return 0;
-    at = json.find("nats://", at + 6);
+    at = json.find("://", at + 6);
     if (at == std::string::npos) return 0;
     size_t quote = json.find('"', at);
     if (quote == std::string::npos) return 0;
     size_t colon = json.rfind(':', quote);
-    if (colon == std::string::npos || colon < at + 7) return 0;
+    if (colon == std::string::npos || colon < at + 3) return 0;
     return std::atoi(json.c_str() + colon + 1);
   }
 
@@ -481,6 +513,9 @@ struct Options {
   int idle_conns = 5000;
   int latency_rate = 20'000;  // msgs/s in the latency-under-load workload
   double wait_idle_s = 0;     // per run, how long to wait for other processes to go quiet
+  // Set by main when a TLS workload runs: the certificates and the `-c` file both servers get.
+  const TlsClient* tls = nullptr;
+  std::string tls_conf;
 };
 
 struct RoundResult {
@@ -548,7 +583,9 @@ PubResult run_publishers(std::vector<std::unique_ptr<Conn>>& pubs, std::string_v
       Conn& c = *pubs[i];
       State& s = st[i];
       if (c.closed) continue;
-      if (s.off == 0) {  // between batches: a PONG here cannot split a frame
+      // Between batches a PONG cannot split a frame, unless TLS holds part of the next batch
+      // (send() said EAGAIN): then only that same send may follow.
+      if (s.off == 0 && !c.transport().write_pending()) {
         c.answer_pings();
         if (stopping) {
           if (c.pongs < s.pings_sent) {
@@ -580,8 +617,7 @@ PubResult run_publishers(std::vector<std::unique_ptr<Conn>>& pubs, std::string_v
         }
       }
       busy = true;
-      ssize_t n =
-          send(c.fd(), batch.data() + s.off, batch.size() - s.off, MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t n = c.transport().send(batch.data() + s.off, batch.size() - s.off);
       if (n > 0) {
         progress = true;
         s.off += static_cast<size_t>(n);
@@ -592,7 +628,7 @@ PubResult run_publishers(std::vector<std::unique_ptr<Conn>>& pubs, std::string_v
         }
       } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         ++r.full_waits;
-        pfds.push_back({c.fd(), POLLOUT, 0});
+        pfds.push_back({c.fd(), c.transport().send_wait_events(), 0});
       } else if (!(n < 0 && errno == EINTR)) {
         c.closed = true;
         r.ok = false;
@@ -637,15 +673,17 @@ void run_subscribers(std::vector<std::unique_ptr<Conn>>& subs, SubShared& sh) {
 
 std::string fmt_count(double v);
 
-// pubs publishers and subs subscribers on one subject, `payload` bytes per message.
+// pubs publishers and subs subscribers on one subject, `payload` bytes per message; over TLS when
+// `tls` is set.
 RoundResult run_flow(const ServerProcess& srv, const Options& opt, int npubs, int nsubs,
-                     size_t payload) {
+                     size_t payload, SSL_CTX* tls) {
   RoundResult out;
   const std::string subject = "natsbench.flow";
   std::string err;
   std::vector<std::unique_ptr<Conn>> subs, pubs;
   for (int i = 0; i < nsubs; ++i) {
-    auto c = open_client(srv.port(), fmt::format("SUB {} {}\r\n", subject, i + 1), err);
+    auto c = open_client(srv.port(), fmt::format("SUB {} {}\r\n", subject, i + 1), err,
+                         kReadBufBytes, tls);
     if (!c) {
       out.notes.push_back("subscriber: " + err);
       return out;
@@ -653,7 +691,7 @@ RoundResult run_flow(const ServerProcess& srv, const Options& opt, int npubs, in
     subs.push_back(std::move(c));
   }
   for (int i = 0; i < npubs; ++i) {
-    auto c = open_client(srv.port(), "", err, kSmallBufBytes);
+    auto c = open_client(srv.port(), "", err, kSmallBufBytes, tls);
     if (!c) {
       out.notes.push_back("publisher: " + err);
       return out;
@@ -730,6 +768,7 @@ RoundResult run_flow(const ServerProcess& srv, const Options& opt, int npubs, in
                 server_cpu * 1e9 / static_cast<double>(delivered)};
   out.summary = fmt::format("{} msgs/s; server {:.2f} cores, natsbench {:.2f} cores",
                             fmt_count(rate), server_cpu / wall, self_cpu / wall);
+  if (tls != nullptr) out.summary += "; " + pubs[0]->transport().cipher();
   if (opt.verbose) {
     out.summary += fmt::format("; waits: pong {}, lag {}, send buffer {}", pr.pong_waits,
                                pr.lag_waits, pr.full_waits);
@@ -737,14 +776,14 @@ RoundResult run_flow(const ServerProcess& srv, const Options& opt, int npubs, in
   return out;
 }
 
-// Sequential request/reply: one requester, one responder.
-RoundResult run_reqrep(const ServerProcess& srv, const Options& opt) {
+// Sequential request/reply: one requester, one responder; over TLS when `tls` is set.
+RoundResult run_reqrep(const ServerProcess& srv, const Options& opt, SSL_CTX* tls) {
   RoundResult out;
   out.values = {kNaN, kNaN, kNaN, kNaN, kNaN};
   std::string err;
-  auto req = open_client(srv.port(), "SUB _INBOX.natsbench.> 1\r\n", err, kSmallBufBytes);
+  auto req = open_client(srv.port(), "SUB _INBOX.natsbench.> 1\r\n", err, kSmallBufBytes, tls);
   auto resp =
-      req ? open_client(srv.port(), "SUB natsbench.req 1\r\n", err, kSmallBufBytes) : nullptr;
+      req ? open_client(srv.port(), "SUB natsbench.req 1\r\n", err, kSmallBufBytes, tls) : nullptr;
   if (!req || !resp) {
     out.notes.push_back(err);
     return out;
@@ -767,7 +806,7 @@ RoundResult run_reqrep(const ServerProcess& srv, const Options& opt) {
     while (!stop.load(std::memory_order_relaxed) && !resp->closed) {
       resp->read(on_msg);
       if (!replies.empty()) {
-        write_all(resp->fd(), replies);
+        resp->write_all(replies);
         replies.clear();
       }
       resp->answer_pings();
@@ -789,7 +828,7 @@ RoundResult run_reqrep(const ServerProcess& srv, const Options& opt) {
   for (int64_t now = t0; now < deadline; now = now_ns()) {
     const uint64_t want = req->msgs + 1;
     const int64_t sent = now_ns();
-    if (!write_all(req->fd(), frame)) {
+    if (!req->write_all(frame)) {
       failed = true;
       break;
     }
@@ -820,6 +859,7 @@ RoundResult run_reqrep(const ServerProcess& srv, const Options& opt) {
   out.values = {percentile(lat, 0.5) / 1e3, percentile(lat, 0.99) / 1e3,
                 percentile(lat, 0.999) / 1e3, rps, server_cpu * 1e6 / static_cast<double>(total)};
   out.summary = fmt::format("p50 {:.1f} us, {} req/s", out.values[0], fmt_count(rps));
+  if (tls != nullptr) out.summary += "; " + req->transport().cipher();
   return out;
 }
 
@@ -882,7 +922,7 @@ RoundResult run_latency(const ServerProcess& srv, const Options& opt) {
       frames.append(payload, sizeof payload);
       frames += "\r\n";
     }
-    if (!write_all(pub->fd(), frames)) {
+    if (!pub->write_all(frames)) {
       failed = true;
       break;
     }
@@ -906,14 +946,74 @@ RoundResult run_latency(const ServerProcess& srv, const Options& opt) {
   return out;
 }
 
-// Opens opt.idle_conns connections (CONNECT, one SUB, PING/PONG each) and reads the server's RSS.
-RoundResult run_idle_conns(const ServerProcess& srv, const Options& opt) {
+// Takes conns[first..] from the server's INFO through the TLS handshake to hello(i) sent, all at
+// once (one poll() over the batch). Returns an error, or empty when every hello went out.
+std::string tls_open_batch(std::vector<std::unique_ptr<Conn>>& conns, size_t first, SSL_CTX* tls,
+                           const std::function<std::string(size_t)>& hello) {
+  enum class Stage { kInfo, kHandshake, kSent };
+  const size_t n = conns.size() - first;
+  std::vector<Stage> stage(n, Stage::kInfo);
+  std::vector<short> want(n, POLLIN);
+  std::vector<pollfd> pfds;
+  std::vector<size_t> at;  // pfds[k] is conns[first + at[k]]
+  const int64_t deadline = now_ns() + int64_t{kIoTimeoutMs} * 1'000'000;
+  std::string err;
+  for (size_t left = n; left > 0;) {
+    pfds.clear();
+    at.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (stage[i] == Stage::kSent) continue;
+      pfds.push_back({conns[first + i]->fd(), want[i], 0});
+      at.push_back(i);
+    }
+    const int64_t left_ms = (deadline - now_ns()) / 1'000'000;
+    if (left_ms <= 0) return fmt::format("{} TLS handshakes timed out", left);
+    if (poll(pfds.data(), pfds.size(), static_cast<int>(left_ms)) <= 0) continue;
+    for (size_t k = 0; k < pfds.size(); ++k) {
+      if (pfds[k].revents == 0) continue;
+      const size_t i = at[k];
+      Conn& c = *conns[first + i];
+      if (stage[i] == Stage::kInfo) {
+        c.read();
+        if (c.closed) return fmt::format("connection #{} closed before INFO", first + i);
+        if (!c.got_info) continue;
+        if (!c.transport().start_tls(tls, err)) return err;
+        stage[i] = Stage::kHandshake;
+      }
+      switch (c.transport().handshake(err)) {
+        case Transport::Step::kDone:
+          if (!c.write_all(hello(first + i))) {
+            return fmt::format("write to connection #{} failed", first + i);
+          }
+          stage[i] = Stage::kSent;
+          --left;
+          break;
+        case Transport::Step::kWantRead:
+          want[i] = POLLIN;
+          break;
+        case Transport::Step::kWantWrite:
+          want[i] = POLLOUT;
+          break;
+        case Transport::Step::kFailed:
+          return fmt::format("connection #{}: {}", first + i, err);
+      }
+    }
+  }
+  return "";
+}
+
+// Opens opt.idle_conns connections (CONNECT, one SUB, PING/PONG each; over TLS when `tls` is set)
+// and reads the server's RSS.
+RoundResult run_idle_conns(const ServerProcess& srv, const Options& opt, SSL_CTX* tls) {
   RoundResult out;
   out.values = {kNaN, kNaN};
   sleep_ns(kNsPerSec / 5);  // let the server finish starting up
   const int64_t rss0 = process_rss_bytes(srv.pid());
   std::vector<std::unique_ptr<Conn>> conns;
   conns.reserve(static_cast<size_t>(opt.idle_conns));
+  auto hello = [](size_t i) {
+    return fmt::format("{}SUB natsbench.idle.{} 1\r\nPING\r\n", kConnect, i);
+  };
   std::string fail;
   for (int base = 0; base < opt.idle_conns && fail.empty(); base += kIdleConnBatch) {
     const int end = std::min(opt.idle_conns, base + kIdleConnBatch);
@@ -926,10 +1026,13 @@ RoundResult run_idle_conns(const ServerProcess& srv, const Options& opt) {
       }
       set_nonblocking(fd, true);
       conns.push_back(std::make_unique<Conn>(fd, kSmallBufBytes));
+      if (tls != nullptr) continue;  // TLS starts after INFO: below, for the whole batch
       // Pipelined: CONNECT does not wait for INFO, as fast clients do.
-      std::string hello = fmt::format("{}SUB natsbench.idle.{} 1\r\nPING\r\n", kConnect, i);
-      if (!write_all(fd, hello)) fail = fmt::format("write to connection #{} failed", i);
+      if (!conns.back()->write_all(hello(i))) {
+        fail = fmt::format("write to connection #{} failed", i);
+      }
     }
+    if (tls != nullptr && fail.empty()) fail = tls_open_batch(conns, first, tls, hello);
     for (size_t i = first; i < conns.size() && fail.empty(); ++i) {
       Conn& c = *conns[i];
       if (!c.wait_until([&] { return c.pongs > 0; })) {
@@ -948,6 +1051,7 @@ RoundResult run_idle_conns(const ServerProcess& srv, const Options& opt) {
   out.values = {per_conn, static_cast<double>(rss0) / 1e6};
   out.summary = fmt::format("{} conns, RSS {:.1f} -> {:.1f} MB, {:.0f} B/conn", ok, rss0 / 1e6,
                             rss1 / 1e6, per_conn);
+  if (tls != nullptr) out.summary += "; " + conns[0]->transport().cipher();
   return out;
 }
 
@@ -965,14 +1069,33 @@ struct Workload {
   std::string title;
   std::vector<MetricDef> metrics;
   std::function<RoundResult(const ServerProcess&, const Options&)> run;
+  bool tls = false;  // both servers get opt.tls_conf; not in the default set (see --tls)
 };
 
 std::vector<Workload> all_workloads(const Options& opt) {
   const std::vector<MetricDef> flow_metrics = {
       {"msgs/s", true, 0}, {"MB/s (payload)", true, 1}, {"server CPU ns/msg", false, 1}};
-  auto flow = [](int pubs, int subs, size_t payload) {
+  const std::vector<MetricDef> reqrep_metrics = {{"p50 us", false, 1},
+                                                 {"p99 us", false, 1},
+                                                 {"p99.9 us", false, 1},
+                                                 {"req/s", true, 0},
+                                                 {"server CPU us/req", false, 2}};
+  const std::vector<MetricDef> conns_metrics = {{"RSS bytes/conn", false, 0},
+                                                {"RSS at start MB", false, 1}};
+  // The client context of a workload: none for plain ones; the TLS ones run after main set
+  // opt.tls, so they look it up when they run.
+  auto ctx = [](bool tls, const Options& o) { return tls ? o.tls->bulk() : nullptr; };
+  auto flow = [=](int pubs, int subs, size_t payload, bool tls = false) {
     return [=](const ServerProcess& s, const Options& o) {
-      return run_flow(s, o, pubs, subs, payload);
+      return run_flow(s, o, pubs, subs, payload, ctx(tls, o));
+    };
+  };
+  auto reqrep = [=](bool tls) {
+    return [=](const ServerProcess& s, const Options& o) { return run_reqrep(s, o, ctx(tls, o)); };
+  };
+  auto conns = [](bool tls) {
+    return [=](const ServerProcess& s, const Options& o) {
+      return run_idle_conns(s, o, tls ? o.tls->idle() : nullptr);
     };
   };
   return {
@@ -985,14 +1108,8 @@ std::vector<Workload> all_workloads(const Options& opt) {
        flow_metrics, flow(1, 5, 16)},
       {"fanin", "fan-in 5->1 16 B: 5 publishers, 1 subscriber (received msgs/s)", flow_metrics,
        flow(5, 1, 16)},
-      {"reqrep",
-       "request/reply 16 B: 1 requester, 1 responder, sequential",
-       {{"p50 us", false, 1},
-        {"p99 us", false, 1},
-        {"p99.9 us", false, 1},
-        {"req/s", true, 0},
-        {"server CPU us/req", false, 2}},
-       run_reqrep},
+      {"reqrep", "request/reply 16 B: 1 requester, 1 responder, sequential", reqrep_metrics,
+       reqrep(false)},
       {"latency",
        fmt::format("pub->sub latency 16 B at {} msgs/s: 1 publisher, 1 subscriber",
                    opt.latency_rate),
@@ -1001,10 +1118,22 @@ std::vector<Workload> all_workloads(const Options& opt) {
         {"p99.9 us", false, 1},
         {"server CPU %", false, 1}},
        run_latency},
-      {"conns",
-       fmt::format("{} idle connections: CONNECT, 1 SUB, PING/PONG each", opt.idle_conns),
-       {{"RSS bytes/conn", false, 0}, {"RSS at start MB", false, 1}},
-       run_idle_conns},
+      {"conns", fmt::format("{} idle connections: CONNECT, 1 SUB, PING/PONG each", opt.idle_conns),
+       conns_metrics, conns(false)},
+      {"tls-pub", "TLS pub-only 16 B: 1 publisher, no subscribers", flow_metrics,
+       flow(1, 0, 16, true), true},
+      {"tls-pubsub-16", "TLS pub->sub 16 B: 1 publisher, 1 subscriber (received msgs/s)",
+       flow_metrics, flow(1, 1, 16, true), true},
+      {"tls-pubsub-1k", "TLS pub->sub 1 KB: 1 publisher, 1 subscriber (received msgs/s)",
+       flow_metrics, flow(1, 1, 1024, true), true},
+      {"tls-fanout", "TLS fan-out 1->5 16 B: 1 publisher, 5 subscribers (total delivered msgs/s)",
+       flow_metrics, flow(1, 5, 16, true), true},
+      {"tls-reqrep", "TLS request/reply 16 B: 1 requester, 1 responder, sequential", reqrep_metrics,
+       reqrep(true), true},
+      {"tls-conns",
+       fmt::format("{} idle TLS connections: handshake, CONNECT, 1 SUB, PING/PONG each",
+                   opt.idle_conns),
+       conns_metrics, conns(true), true},
   };
 }
 
@@ -1086,10 +1215,12 @@ void wait_for_idle_machine(double max_s) {
 void usage(FILE* to) {
   fmt::print(to,
              "usage: natsbench --natsd PATH --ref PATH [--rounds N] [--duration 3s]\n"
-             "                 [--workloads a,b,...] [--markdown] [--verbose]\n"
+             "                 [--workloads a,b,...] [--tls] [--markdown] [--verbose]\n"
              "                 [--conns N] [--latency-rate MSGS_PER_S] [--wait-idle 60s]\n"
-             "workloads: pub, pubsub-16, pubsub-1k, fanout, fanin, reqrep, latency, conns "
-             "(default: all)\n");
+             "workloads: pub, pubsub-16, pubsub-1k, fanout, fanin, reqrep, latency, conns\n"
+             "           (the default set);\n"
+             "           tls-pub, tls-pubsub-16, tls-pubsub-1k, tls-fanout, tls-reqrep, tls-conns\n"
+             "           (the group `tls`, also selected by --tls); `all` is both\n");
 }
 
 void on_sigint(int) {
@@ -1098,10 +1229,46 @@ void on_sigint(int) {
   _exit(130);
 }
 
+// The temporary directory of the run's certificates and TLS config; removed when main returns.
+struct TempDir {
+  std::string path;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+// Writes the certificates and `tls.conf` (a tls {} block both servers are started with) into a
+// new temporary directory. Sets opt.tls and opt.tls_conf; false, with err set, on failure.
+bool set_up_tls(Options& opt, TempDir& dir, std::unique_ptr<TlsClient>& tls, std::string& err) {
+  // Generous: 250 handshakes are in flight at once in tls-conns, on 2 shared cores.
+  constexpr int kTlsTimeoutSecs = 5;
+  char tmpl[] = "/tmp/natsbench-tls.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) {
+    err = fmt::format("mkdtemp: {}", std::strerror(errno));
+    return false;
+  }
+  dir.path = tmpl;
+  tls = TlsClient::create(dir.path, err);
+  if (!tls) return false;
+  opt.tls = tls.get();
+  opt.tls_conf = dir.path + "/tls.conf";
+  std::ofstream conf(opt.tls_conf);
+  conf << fmt::format("tls {{\n  cert_file: \"{}\"\n  key_file: \"{}\"\n  timeout: {}\n}}\n",
+                      tls->cert_file(), tls->key_file(), kTlsTimeoutSecs);
+  conf.close();
+  if (!conf) {
+    err = "cannot write " + opt.tls_conf;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options opt;
+  bool tls_group = false;  // --tls
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string val;
@@ -1134,8 +1301,10 @@ int main(int argc, char** argv) {
       std::string w;
       opt.workloads.clear();
       while (std::getline(ss, w, ',')) {
-        if (!w.empty() && w != "all") opt.workloads.push_back(w);
+        if (!w.empty()) opt.workloads.push_back(w);
       }
+    } else if (arg == "--tls") {
+      tls_group = true;
     } else if (arg == "--markdown") {
       opt.markdown = true;
     } else if (arg == "--verbose" || arg == "-v") {
@@ -1181,18 +1350,33 @@ int main(int argc, char** argv) {
   signal(SIGINT, on_sigint);
   signal(SIGTERM, on_sigint);
 
+  // No --workloads and no --tls: the plain set. Otherwise the named ones and groups, in the
+  // order all_workloads() lists them.
+  if (tls_group) opt.workloads.push_back("tls");
+  auto named = [&](const std::string& id) {
+    return std::find(opt.workloads.begin(), opt.workloads.end(), id) != opt.workloads.end();
+  };
   std::vector<Workload> workloads;
   for (auto& w : all_workloads(opt)) {
-    if (opt.workloads.empty() ||
-        std::find(opt.workloads.begin(), opt.workloads.end(), w.id) != opt.workloads.end()) {
+    if (opt.workloads.empty() ? !w.tls : (named(w.id) || named("all") || (w.tls && named("tls")))) {
       workloads.push_back(std::move(w));
     }
   }
   for (const auto& id : opt.workloads) {
-    if (std::none_of(workloads.begin(), workloads.end(), [&](auto& w) { return w.id == id; })) {
+    if (id != "all" && id != "tls" &&
+        std::none_of(workloads.begin(), workloads.end(), [&](auto& w) { return w.id == id; })) {
       fmt::print(stderr, "natsbench: unknown workload {}\n", id);
       usage(stderr);
       return 2;
+    }
+  }
+  TempDir tls_dir;
+  std::unique_ptr<TlsClient> tls;
+  if (std::any_of(workloads.begin(), workloads.end(), [](auto& w) { return w.tls; })) {
+    std::string err;
+    if (!set_up_tls(opt, tls_dir, tls, err)) {
+      fmt::print(stderr, "natsbench: TLS set-up: {}\n", err);
+      return 1;
     }
   }
 
@@ -1224,7 +1408,7 @@ int main(int argc, char** argv) {
         const int who = (round % 2 == 0) ? k : 1 - k;  // natsd first in even rounds
         std::string err;
         if (opt.wait_idle_s > 0) wait_for_idle_machine(opt.wait_idle_s);
-        auto srv = ServerProcess::start(exes[who], err);
+        auto srv = ServerProcess::start(exes[who], wl.tls ? opt.tls_conf : std::string(), err);
         if (!srv) {
           fmt::print(stderr, "natsbench: {} ({}) failed to start: {}\n", names[who], exes[who],
                      err);

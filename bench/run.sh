@@ -2,6 +2,7 @@
 # Builds natsbench (and natsd, if it is missing) and compares natsd against nats-server.
 #
 #   bench/run.sh [natsbench flags...]     e.g. bench/run.sh --rounds 5 --markdown
+#   bench/run.sh --tls                    the TLS workloads (tls-*), not in the default set
 #
 # Environment: BUILD_DIR (default build), NATSD (default $BUILD_DIR/apps/natsd/natsd),
 # REF (default /usr/sbin/nats-server), JOBS (default 1). Flags given here override the defaults,
