@@ -243,7 +243,7 @@ std::optional<std::string> build_subsz(Server& server, const SubszOptions& o, js
   const size_t last = first + std::min(size_t(lim), details.size() - first);
 
   // Like nats-server, an empty list leaves only the sublist figures.
-  if (first == last) {
+  if (first == last && !o.always_paging) {
     out = sublist_stats_json(stats);
     return std::nullopt;
   }
@@ -256,7 +256,7 @@ std::optional<std::string> build_subsz(Server& server, const SubszOptions& o, js
   j["limit"] = lim;
   json list = json::array();
   for (size_t i = first; i < last; ++i) list.push_back(sub_detail_json(details[i]));
-  j["subscriptions_list"] = std::move(list);
+  if (!list.empty()) j["subscriptions_list"] = std::move(list);  // omitempty
   out = std::move(j);
   return std::nullopt;
 }
@@ -324,7 +324,8 @@ std::optional<std::string> build_accountz(Server& server, const std::string& acc
   }
   const Account* a = server.accounts().find(acc);
   if (a == nullptr) return fmt::format("Account {} does not exist", acc);
-  j["account_detail"] = account_detail_json(*a, server.start_time_ns());
+  j["account_detail"] =
+      account_detail_json(*a, server.start_time_ns(), a == server.accounts().system());
   out = std::move(j);
   return std::nullopt;
 }

@@ -63,6 +63,9 @@ struct SubszOptions {
   int64_t limit = 0;
   bool subs = false;  // "subscriptions"
   std::string account, test;
+  // nats-server's HTTP /subsz drops id, time and paging when nothing is listed; its $SYS
+  // service always sends them.
+  bool always_paging = false;
 };
 // /subsz; waits for the loops when subscriptions are listed.
 std::optional<std::string> build_subsz(Server& server, const SubszOptions& o, MonitorJson& out);

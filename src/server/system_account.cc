@@ -285,6 +285,8 @@ bool SystemAccount::has_interest(std::string_view subject) const {
 void SystemAccount::client_connected(ClientConnection& c) {
   if (stopped_.load(std::memory_order_relaxed)) return;
   Account& acc = c.account();
+  // nats-server's order: the account's count, then the advisory.
+  publish_account_conns(c.loop(), acc);
   const std::string subject = fmt::format("$SYS.ACCOUNT.{}.CONNECT", acc.name());
   if (has_interest(subject)) {
     const ConnInfo ci = make_conn_info(c, false, false);
@@ -292,7 +294,6 @@ void SystemAccount::client_connected(ClientConnection& c) {
     j["client"] = client_info_json(ci, std::nullopt);
     publish(c.loop(), account_, subject, {}, j.dump());
   }
-  publish_account_conns(c.loop(), acc);
 }
 
 void SystemAccount::client_disconnected(ClientConnection& c, ClosedState reason, bool announced) {
@@ -589,6 +590,7 @@ bool SystemAccount::answer(Request& r, const json& opts, std::optional<json>& da
     case Service::kAccSubsz: {
       JsonOptions j(opts, "SubszEventOptions");
       SubszOptions o;
+      o.always_paging = true;
       j.get("offset", o.offset);
       j.get("limit", o.limit);
       j.get("subscriptions", o.subs);
@@ -664,7 +666,7 @@ bool SystemAccount::answer(Request& r, const json& opts, std::optional<json>& da
     case Service::kAccInfo: {
       const Account* a = server_.accounts().find(account_token(r.subject));
       if (a == nullptr) return failed("account missing");
-      data = account_detail_json(*a, server_.start_time_ns());
+      data = account_detail_json(*a, server_.start_time_ns(), a == &account_);
       return true;
     }
     case Service::kAccStatz:
