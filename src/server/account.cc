@@ -418,6 +418,20 @@ std::vector<std::string> AccountRegistry::configure(const Options& opts) {
       acc.mappings_.push_back(std::move(*compiled));
     }
   };
+  // The system account: the one named, or "$SYS" made for the purpose (nats-server's
+  // setSystemAccount). Made before imports, so that configured imports may name it.
+  if (!opts.no_system_account) {
+    const std::string name =
+        opts.system_account.empty() ? std::string(kSystemAccountName) : opts.system_account;
+    system_ = find(name);
+    if (system_ == nullptr && name == kSystemAccountName) {
+      auto acc = std::make_unique<Account>(name);
+      system_ = acc.get();
+      order_.push_back(system_);
+      accounts_.emplace(name, std::move(acc));
+    }
+    if (system_ == nullptr) errors.push_back("error resolving system account: account missing");
+  }
   add_mappings(*global_, opts.mappings);
   for (const AccountOptions& ao : opts.accounts) {
     if (Account* acc = find(ao.name)) add_mappings(*acc, ao.mappings);
@@ -493,7 +507,7 @@ std::vector<std::string> AccountRegistry::configure(const Options& opts) {
 }
 
 std::vector<std::string> validate_accounts(const Options& opts) {
-  if (opts.accounts.empty() && opts.mappings.empty()) return {};
+  if (opts.accounts.empty() && opts.mappings.empty() && opts.system_account.empty()) return {};
   AccountRegistry scratch;
   return scratch.configure(opts);
 }

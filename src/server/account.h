@@ -42,6 +42,7 @@ namespace nats {
 struct Options;
 
 inline constexpr const char* kGlobalAccountName = "$G";
+inline constexpr const char* kSystemAccountName = "$SYS";  // the default system account
 // Reply subjects handed to responders in an exporting account: "_R_.<6 chars>.<6 chars>".
 inline constexpr std::string_view kServiceReplyPrefix = "_R_.";
 inline constexpr size_t kMinServiceReplyLen = 15;
@@ -204,6 +205,8 @@ class AccountRegistry {
   std::vector<std::string> configure(const Options& opts);
 
   Account& global() { return *global_; }
+  // The system account; null with `no_system_account`.
+  Account* system() const { return system_; }
   Account* find(std::string_view name);
   // In configuration order, "$G" first.
   const std::vector<Account*>& all() const { return order_; }
@@ -215,6 +218,7 @@ class AccountRegistry {
   StringMap<std::unique_ptr<Account>> accounts_;
   std::vector<Account*> order_;
   Account* global_ = nullptr;
+  Account* system_ = nullptr;
 };
 
 // The problems AccountRegistry::configure would report, for configuration checks.

@@ -19,6 +19,7 @@
 #include "proto/msg_line.h"
 #include "server/account.h"
 #include "server/server.h"
+#include "server/system_account.h"
 #include "server/subject.h"
 
 namespace nats {
@@ -322,23 +323,23 @@ void ClientConnection::end_read_batch() {
     last_activity_ns_.store(wall_nanos(), std::memory_order_relaxed);
     batch_in_msgs_ = batch_in_bytes_ = 0;
   }
-  if (batch_out_msgs_ > 0) {
-    server_.stats().out_msgs.fetch_add(batch_out_msgs_, std::memory_order_relaxed);
-    server_.stats().out_bytes.fetch_add(batch_out_bytes_, std::memory_order_relaxed);
-    batch_out_msgs_ = batch_out_bytes_ = 0;
+  if (out_batch_.out_msgs > 0) {
+    server_.stats().out_msgs.fetch_add(out_batch_.out_msgs, std::memory_order_relaxed);
+    server_.stats().out_bytes.fetch_add(out_batch_.out_bytes, std::memory_order_relaxed);
+    out_batch_.out_msgs = out_batch_.out_bytes = 0;
   }
-  notify_touched();
+  hand_off(out_batch_, loop_);
 }
 
-void ClientConnection::notify_touched() {
-  for (ClientConnection* c : touched_) {
-    if (&c->loop_ == &loop_) {
-      loop_.defer_to_batch_end(c);
+void ClientConnection::hand_off(DeliveryBatch& batch, net::EventLoop& current) {
+  for (ClientConnection* c : batch.touched) {
+    if (&c->loop_ == &current) {
+      current.defer_to_batch_end(c);
     } else {
       c->loop_.schedule(c);
     }
   }
-  touched_.clear();
+  batch.touched.clear();
 }
 
 void ClientConnection::handle_parse_result(const proto::ParseResult& r) {
@@ -438,6 +439,12 @@ bool ClientConnection::finish_connect() {
     return false;
   }
   if (connect_.verbose) send_ok();
+  if (!announced_) {
+    if (SystemAccount* sys = server_.system_account()) {
+      announced_ = true;
+      sys->client_connected(*this);
+    }
+  }
   return true;
 }
 
@@ -609,6 +616,7 @@ void ClientConnection::auth_violation() {
   } else {
     log_error("{} - authentication error", log_prefix_);
   }
+  if (SystemAccount* sys = server_.system_account()) sys->auth_error(*this);
   send_err("Authorization Violation");
   close(ClosedState::kAuthenticationViolation);
 }
@@ -778,7 +786,7 @@ bool ClientConnection::deliver_result(const SublistResult& r, const proto::PubAr
       if (import_depth == 0) delivered |= deliver_to_shadow(*s, a, msg);
       continue;
     }
-    c->deliver(s, a, msg, *this);
+    c->deliver(s, a, msg, out_batch_);
     delivered = true;
   }
   for (const auto& group : r.qsubs) {
@@ -803,7 +811,7 @@ bool ClientConnection::deliver_result(const SublistResult& r, const proto::PubAr
         delivered |= deliver_to_shadow(*s, a, msg);
         break;
       }
-      c->deliver(s, a, msg, *this);
+      c->deliver(s, a, msg, out_batch_);
       delivered = true;
       break;
     }
@@ -825,7 +833,7 @@ void ClientConnection::deliver_no_responders(std::string_view reply, std::string
 }
 
 void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::string_view msg,
-                               ClientConnection& producer) {
+                               DeliveryBatch& producer) {
   std::string_view header_size = a.header_len_text;
   std::string_view total_size = a.total_len_text;
   char stripped_size[24];
@@ -882,7 +890,7 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
     }
     if (!flush_queued_) {
       flush_queued_ = true;
-      producer.touched_.push_back(this);
+      producer.touched.push_back(this);
     }
   }
   if (tracing && !traced_line.empty()) {
@@ -893,8 +901,8 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
   }
   // Server totals are summed by the producer and published once per read batch: a shared
   // atomic per message would bounce one cache line between all loops.
-  ++producer.batch_out_msgs_;
-  producer.batch_out_bytes_ += msg.size();
+  ++producer.out_msgs;
+  producer.out_bytes += msg.size();
 }
 
 bool ClientConnection::on_sub(std::string_view subject, std::string_view queue,
@@ -1198,6 +1206,8 @@ void ClientConnection::close(ClosedState reason) {
   account_->remove_connection();
   subs_.clear();
   match_cache_.clear();
+  if (SystemAccount* sys = server_.system_account())
+    sys->client_disconnected(*this, reason, announced_);
 
   std::error_code ec;
   socket_.shutdown(asio::socket_base::shutdown_both, ec);

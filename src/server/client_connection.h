@@ -59,6 +59,16 @@ struct ConnectOptions {
   std::string account;  // "account"/"new_account" in CONNECT: refused
 };
 
+class ClientConnection;
+
+// What one producer (a client's read batch, or the server publishing an event) delivered:
+// the connections it queued output for, to hand to their owners once at the end, and the
+// totals for the server's statistics.
+struct DeliveryBatch {
+  std::vector<ClientConnection*> touched;
+  uint64_t out_msgs = 0, out_bytes = 0;
+};
+
 class ClientConnection final : public net::RemoteWork {
  public:
   ClientConnection(Server& server, net::EventLoop& loop, asio::ip::tcp::socket socket,
@@ -74,7 +84,10 @@ class ClientConnection final : public net::RemoteWork {
   // Producer side (any loop). Queues one message for `sub`; `producer` collects the
   // connections it touched so they are flushed once at the end of its read batch.
   void deliver(Subscription* sub, const proto::PubArgs& args, std::string_view msg,
-               ClientConnection& producer);
+               DeliveryBatch& producer);
+  // Hands every connection a batch touched to its owner (deferred to the end of the round on
+  // `current`, scheduled on other loops) and clears the list. Loop thread `current` only.
+  static void hand_off(DeliveryBatch& batch, net::EventLoop& current);
 
   // Owner loop: flush, and act on requests made by other loops.
   void run_remote_work() override;
@@ -93,6 +106,13 @@ class ClientConnection final : public net::RemoteWork {
   std::vector<SubDetail> subscription_details() const;
 
   bool echo() const { return connect_.echo; }
+  // Identity, for the system account's events and USER.INFO. Owner loop only.
+  Account& account() const { return *account_; }
+  const ConnectOptions& connect_options() const { return connect_; }
+  // The permissions the client's user was configured with; null when unrestricted.
+  const Permissions* permissions() const {
+    return perms_ != nullptr ? &perms_->rules().source() : nullptr;
+  }
   // The nonce sent in INFO for nkey users to sign; empty when none is needed.
   const std::string& nonce() const { return nonce_; }
   const std::string& snapshot_ip() const { return ip_; }
@@ -197,7 +217,6 @@ class ClientConnection final : public net::RemoteWork {
   void deliver_no_responders(std::string_view reply, std::string_view subject);
   void remove_sub(Subscription* sub);
   void reap_finished_subs();
-  void notify_touched();
 
   // Authentication and authorization (owner loop).
   // Sends the CONNECT's password to the worker pool; false if it could not be queued.
@@ -273,6 +292,7 @@ class ClientConnection final : public net::RemoteWork {
   bool identity_implied_ = false;
   std::string held_input_;
   bool closed_ = false;
+  bool announced_ = false;  // the system account published its CONNECT event
   int64_t start_ns_;
   int64_t connect_deadline_ns_ = 0;
   int64_t next_ping_ns_ = 0;
@@ -289,11 +309,10 @@ class ClientConnection final : public net::RemoteWork {
   };
   StringMap<std::unique_ptr<CachedResult>> match_cache_;
   uint64_t match_cache_gen_ = 0;
-  std::vector<ClientConnection*> touched_;  // targets with output queued in this batch
+  DeliveryBatch out_batch_;  // targets with output queued in this read batch, and totals
   std::vector<const ServiceImport*> import_path_;  // service imports the current message took
   uint32_t queue_rand_;                     // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
-  uint64_t batch_out_msgs_ = 0, batch_out_bytes_ = 0;  // what this batch delivered to others
 
   // Write side. `pending_` and the flags below are shared with producers under out_mu_;
   // `writing_` is the owner's.

@@ -87,6 +87,10 @@ bool ClientConnection::route_internal(Subscription& s, const proto::PubArgs& a,
     return route_service_import(*s.service_import, a, msg, import_depth);
   if (s.reply_account != nullptr)
     return route_service_reply(*s.reply_account, a, msg, import_depth);
+  if (s.internal_handler != nullptr) {
+    s.internal_handler->on_internal_msg(s, *this, a, msg);
+    return true;
+  }
   return false;
 }
 
@@ -170,7 +174,7 @@ bool ClientConnection::deliver_to_shadow(Subscription& shadow, const proto::PubA
   if (parent->delivery_denied(subject)) return false;
   proto::PubArgs renamed = a;
   renamed.subject = subject;
-  shadow.client->deliver(parent, renamed, msg, *this);
+  shadow.client->deliver(parent, renamed, msg, out_batch_);
   return true;
 }
 

@@ -208,8 +208,7 @@ class Applier final : public config_detail::Context {
       bool on = false;
       if (get_bool(e, on) && on) not_supported(e, "syslog is");
     } else if (k == "no_system_account" || k == "no_system" || k == "no_sys_acc") {
-      bool on = false;
-      if (get_bool(e, on) && !on) not_supported(e, "the system account is");
+      get_bool(e, opts_.no_system_account);
     } else if (k == "https") {
       get_host_port(e, opts_.http_host, opts_.https_port);
     } else if (k == "https_port") {
@@ -229,7 +228,9 @@ class Applier final : public config_detail::Context {
       config_detail::apply_accounts(*this, e, opts_);
     } else if (k == "mappings" || k == "maps") {
       config_detail::apply_mappings(*this, e, opts_.mappings);
-    } else if (k == "system_account" || k == "system" || k == "operator" || k == "operators" ||
+    } else if (k == "system_account" || k == "system") {
+      get_string(e, opts_.system_account);
+    } else if (k == "operator" || k == "operators" ||
                k == "roots" || k == "root" || k == "root_operators" || k == "root_operator" ||
                k == "resolver" || k == "account_resolver" || k == "accounts_resolver" ||
                k == "resolver_tls" || k == "resolver_preload" || k == "resolver_pinned_accounts" ||

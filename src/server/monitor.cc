@@ -1,4 +1,5 @@
 #include "server/monitor.h"
+#include "server/monitor_builders.h"
 #include "server/config_tls.h"
 
 #include "base/ascii.h"
@@ -42,30 +43,6 @@ constexpr auto kDrainTimeout = std::chrono::seconds(1);       // lingering after
 constexpr auto kCpuSampleInterval = std::chrono::seconds(1);
 constexpr size_t kReadChunk = 4096;    // bytes per read of a request head
 constexpr size_t kMaxSessions = 1024;  // concurrent HTTP connections; more are refused
-
-json seconds_float(int64_t nanos) { return go_float(double(nanos) / 1e9); }
-
-// Resident set size in bytes, from /proc/self/statm.
-int64_t resident_bytes() {
-  std::ifstream f("/proc/self/statm");
-  int64_t size = 0, resident = 0;
-  if (!(f >> size >> resident)) return 0;
-  return resident * int64_t(sysconf(_SC_PAGESIZE));
-}
-
-int64_t process_cpu_nanos() {
-  timespec ts;
-  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// CPUs this process may run on (Go's runtime.NumCPU).
-int available_cores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : int(n);
-}
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -440,271 +417,58 @@ http::Response Monitor::handle_root() {
   return r;
 }
 
-namespace {
-
-// Runtime figures shared by /varz and /metrics.
-struct Figures {
-  int64_t now_ns = 0;
-  int64_t uptime_ns = 0;
-  int64_t mem = 0;
-  double cpu = 0;
-  size_t connections = 0;
-  uint64_t total_connections = 0;
-  uint64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;
-  uint64_t slow_consumers = 0, stale_connections = 0;
-  size_t subscriptions = 0;
-};
-
-Figures gather_figures(Server& server, double cpu) {
-  ServerStats& st = server.stats();
-  Figures f;
-  f.now_ns = wall_nanos();
-  f.uptime_ns = f.now_ns - server.start_time_ns();
-  f.mem = resident_bytes();
-  f.cpu = cpu;
-  f.connections = server.num_clients();
-  f.total_connections = st.total_connections.load(std::memory_order_relaxed);
-  f.in_msgs = st.in_msgs.load(std::memory_order_relaxed);
-  f.out_msgs = st.out_msgs.load(std::memory_order_relaxed);
-  f.in_bytes = st.in_bytes.load(std::memory_order_relaxed);
-  f.out_bytes = st.out_bytes.load(std::memory_order_relaxed);
-  f.slow_consumers = st.slow_consumers.load(std::memory_order_relaxed);
-  f.stale_connections = st.stale_connections.load(std::memory_order_relaxed);
-  f.subscriptions = 0;
-  for (const Account* a : server.accounts().all()) f.subscriptions += a->sublist().count();
-  return f;
-}
-
-}  // namespace
-
 http::Response Monitor::handle_varz(const http::Request& req) {
-  const Options& o = server_.opts();
-  const Figures f = gather_figures(server_, cpu_percent_.load(std::memory_order_relaxed));
-
-  json j;
-  j["server_id"] = server_.server_id();
-  j["server_name"] = server_.server_name();
-  j["version"] = kCompatServerVersion;
-  j["proto"] = kProtoVersion;
-  j["go"] = "natsd";
-  j["host"] = o.host;
-  j["port"] = server_.client_port();
-  if (server_.auth_required()) j["auth_required"] = true;
-  if (o.tls || o.tls_verify) j["tls_required"] = true;
-  if (o.tls_verify) j["tls_verify"] = true;
-  j["max_connections"] = o.max_connections;
-  if (o.max_subscriptions > 0) j["max_subscriptions"] = o.max_subscriptions;
-  j["ping_interval"] = o.ping_interval_ns();  // a Go time.Duration: integer nanoseconds
-  j["ping_max"] = o.max_pings_out;
-  j["http_host"] = o.http_host;
-  j["http_port"] = o.http_port;
-  j["http_base_path"] = o.http_base_path;
-  j["https_port"] = o.https_port;
-  j["auth_timeout"] = seconds_float(o.auth_timeout_ns());
-  j["max_control_line"] = o.max_control_line;
-  j["max_payload"] = o.max_payload;
-  j["max_pending"] = o.max_pending;
-  j["cluster"] = json::object();
-  j["gateway"] = json::object();
-  j["leaf"] = json::object();
-  j["mqtt"] = json::object();
-  j["websocket"] = json::object();
-  j["jetstream"] = json::object();
-  j["tls_timeout"] = seconds_float(o.tls_timeout_ns());
-  j["write_deadline"] = o.write_deadline_ns();
-  j["start"] = rfc3339_utc(server_.start_time_ns());
-  j["now"] = rfc3339_utc(f.now_ns);
-  j["uptime"] = format_uptime(f.uptime_ns);
-  j["mem"] = f.mem;
-  j["cores"] = available_cores();
-  j["gomaxprocs"] = server_.loops().size();
-  j["cpu"] = go_float(f.cpu);
-  j["connections"] = f.connections;
-  j["total_connections"] = f.total_connections;
-  j["routes"] = 0;
-  j["remotes"] = 0;
-  j["leafnodes"] = 0;
-  j["in_msgs"] = f.in_msgs;
-  j["out_msgs"] = f.out_msgs;
-  j["in_bytes"] = f.in_bytes;
-  j["out_bytes"] = f.out_bytes;
-  j["slow_consumers"] = f.slow_consumers;
-  j["subscriptions"] = f.subscriptions;
+  json stats = json::object();
   {
-    json stats = json::object();
     std::lock_guard lock(stats_mu_);
     for (const auto& [path, n] : req_stats_) stats[path] = n;
-    j["http_req_stats"] = std::move(stats);
   }
-  // No configuration reload yet: the configuration is the one loaded at start.
-  j["config_load_time"] = rfc3339_utc(server_.config_load_time_ns());
-  j["config_digest"] = "";
-  j["slow_consumer_stats"] = {
-      {"clients", f.slow_consumers}, {"routes", 0}, {"gateways", 0}, {"leafs", 0}};
-  j["natsd_version"] = kNatsdVersion;
-  return json_response(req, j);
+  return json_response(req, build_varz(server_, cpu_percent(), std::move(stats)));
 }
 
 http::Response Monitor::handle_connz(const http::Request& req) {
-  enum class State { kOpen, kClosed, kAll };
-
   // Decode in nats-server's order, so the first bad parameter is the one reported.
   const std::string_view sort_str = req.param("sort");
   std::string err;
-  bool auth = false, subs = false, details = false;
-  int64_t offset = 0, limit = 0;
-  uint64_t cid = 0;
-  if (!decode_bool(req, "auth", auth, err)) return http::text_response(400, err);
-  details = ascii_lower(req.param("subs")) == "detail";
-  if (!details && !decode_bool(req, "subs", subs, err)) return http::text_response(400, err);
-  if (!decode_int(req, "offset", offset, err)) return http::text_response(400, err);
-  if (!decode_int(req, "limit", limit, err)) return http::text_response(400, err);
-  if (!decode_uint64(req, "cid", cid, err)) return http::text_response(400, err);
-  State state = State::kOpen;
+  ConnzOptions o;
+  if (!decode_bool(req, "auth", o.auth, err)) return http::text_response(400, err);
+  o.details = ascii_lower(req.param("subs")) == "detail";
+  if (!o.details && !decode_bool(req, "subs", o.subs, err)) return http::text_response(400, err);
+  if (!decode_int(req, "offset", o.offset, err)) return http::text_response(400, err);
+  if (!decode_int(req, "limit", o.limit, err)) return http::text_response(400, err);
+  if (!decode_uint64(req, "cid", o.cid, err)) return http::text_response(400, err);
   if (const std::string s = ascii_lower(req.param("state")); !s.empty()) {
     if (s == "open") {
-      state = State::kOpen;
+      o.state = ConnzOptions::State::kOpen;
     } else if (s == "closed") {
-      state = State::kClosed;
+      o.state = ConnzOptions::State::kClosed;
     } else if (s == "any" || s == "all") {
-      state = State::kAll;
+      o.state = ConnzOptions::State::kAll;
     } else {
       return http::text_response(400, fmt::format("Error decoding state for {}", s));
     }
   }
-  const std::string user(req.param("user"));
-  const std::string acc(req.param("acc"));
-  const std::string mqtt_client(req.param("mqtt_client"));
-
+  o.user = std::string(req.param("user"));
+  o.account = std::string(req.param("acc"));
+  o.mqtt_client = std::string(req.param("mqtt_client"));
   const std::optional<ConnzSort> sort = parse_connz_sort(sort_str);
   if (!sort) return http::text_response(400, fmt::format("invalid sorting option: {}", sort_str));
-  if (*sort == ConnzSort::kStop && state != State::kClosed) {
-    return http::text_response(400, "sort by stop only valid on closed connections");
-  }
-  if (*sort == ConnzSort::kReason && state != State::kClosed) {
-    return http::text_response(400, "sort by reason only valid on closed connections");
-  }
-  ConnzPage page;
-  page.sort = *sort;
-  page.offset = std::max(clamp_int(offset), 0);
-  page.limit = limit <= 0 ? kDefaultConnListSize : clamp_int(limit);
-  if (cid > 0) page.limit = 1;
-  const ConnzRender render{subs, details, auth};
-
-  const bool acc_matches = acc.empty() || server_.accounts().find(acc) != nullptr;
-  auto wanted = [&](const ConnInfo& c) {
-    if (!acc.empty() && c.account != acc) return false;
-    if (!user.empty() && c.user != user) return false;
-    if (!mqtt_client.empty()) return false;  // no MQTT clients yet
-    return true;
-  };
-
-  std::vector<ConnInfo> conns;
-  size_t total = 0;
-  bool found_open = false;
-  if (state != State::kClosed && acc_matches) {
-    std::mutex mu;
-    size_t open = 0;
-    server_.for_each_client([&](ClientConnection& c) {
-      const bool pick = cid == 0 || c.cid() == cid;
-      std::optional<ConnInfo> ci;
-      if (pick) ci = make_conn_info(c, subs, details);
-      std::lock_guard lock(mu);
-      ++open;
-      if (ci && wanted(*ci)) conns.push_back(std::move(*ci));
-    });
-    total += open;
-    found_open = cid > 0 && !conns.empty();
-  }
-  if (state != State::kOpen) {
-    std::vector<ConnInfo> closed = server_.closed_clients().snapshot();
-    for (ConnInfo& c : closed) {
-      if (!acc.empty() && c.account != acc) continue;
-      ++total;
-      if (found_open) continue;
-      if (cid > 0) {
-        // Only the first record of that cid (cids are never reused).
-        if (c.cid == cid && !std::any_of(conns.begin(), conns.end(),
-                                         [&](const ConnInfo& x) { return x.cid == cid; })) {
-          if (wanted(c)) conns.push_back(std::move(c));
-        }
-        continue;
-      }
-      if (wanted(c)) conns.push_back(std::move(c));
-    }
-  }
-
-  const int64_t now = wall_nanos();
-  std::vector<ConnInfo> selected = connz_select(std::move(conns), page, now);
+  o.sort = *sort;
   json j;
-  j["server_id"] = server_.server_id();
-  j["now"] = rfc3339_utc(now);
-  j["num_connections"] = selected.size();
-  j["total"] = total;
-  j["offset"] = page.offset;
-  j["limit"] = page.limit;
-  json list = json::array();
-  for (const ConnInfo& c : selected) list.push_back(conn_info_json(c, render, now));
-  j["connections"] = std::move(list);
+  if (auto e = build_connz(server_, o, j)) return http::text_response(400, *e);
   return json_response(req, j);
 }
 
 http::Response Monitor::handle_subsz(const http::Request& req) {
   std::string err;
-  bool subs = false;
-  int64_t offset = 0, limit = 0;
-  if (!decode_bool(req, "subs", subs, err)) return http::text_response(400, err);
-  if (!decode_int(req, "offset", offset, err)) return http::text_response(400, err);
-  if (!decode_int(req, "limit", limit, err)) return http::text_response(400, err);
-  const std::string test(req.param("test"));
-  const std::string acc(req.param("acc"));
-  if (!test.empty() && !is_valid_literal_subject(test)) {
-    return http::text_response(
-        400, fmt::format("invalid test subject, must be valid publish subject: {}", test));
-  }
-  const int off = std::max(clamp_int(offset), 0);
-  const int lim = limit <= 0 ? kDefaultSubListSize : clamp_int(limit);
-  SublistStats stats;
-  bool acc_matches = acc.empty();
-  if (acc.empty()) {
-    for (const Account* a : server_.accounts().all()) stats.add(a->sublist().stats());
-  } else if (const Account* a = server_.accounts().find(acc)) {
-    stats = a->sublist().stats();
-    acc_matches = true;
-  }
-
-  std::vector<SubDetail> details;
-  if (subs && acc_matches) {
-    std::mutex mu;
-    server_.for_each_client([&](ClientConnection& c) {
-      std::vector<SubDetail> mine = c.subscription_details();
-      std::lock_guard lock(mu);
-      for (SubDetail& d : mine) {
-        if (!test.empty() && !subject_matches(d.subject, test)) continue;
-        if (!acc.empty() && d.account != acc) continue;
-        details.push_back(std::move(d));
-      }
-    });
-    // Loops answer in any order: list by connection, then subscription id, for stable pages.
-    std::sort(details.begin(), details.end(), [](const SubDetail& a, const SubDetail& b) {
-      return a.cid != b.cid ? a.cid < b.cid : a.sid < b.sid;
-    });
-  }
-  const size_t first = std::min(size_t(off), details.size());
-  const size_t last = first + std::min(size_t(lim), details.size() - first);
-
-  // Like nats-server, an empty list leaves only the sublist figures.
-  if (first == last) return json_response(req, sublist_stats_json(stats));
+  SubszOptions o;
+  if (!decode_bool(req, "subs", o.subs, err)) return http::text_response(400, err);
+  if (!decode_int(req, "offset", o.offset, err)) return http::text_response(400, err);
+  if (!decode_int(req, "limit", o.limit, err)) return http::text_response(400, err);
+  o.test = std::string(req.param("test"));
+  o.account = std::string(req.param("acc"));
   json j;
-  j["server_id"] = server_.server_id();
-  j["now"] = rfc3339_utc(wall_nanos());
-  j.update(sublist_stats_json(stats));
-  j["total"] = details.size();
-  j["offset"] = off;
-  j["limit"] = lim;
-  json list = json::array();
-  for (size_t i = first; i < last; ++i) list.push_back(sub_detail_json(details[i]));
-  j["subscriptions_list"] = std::move(list);
+  if (auto e = build_subsz(server_, o, j)) return http::text_response(400, *e);
   return json_response(req, j);
 }
 
@@ -714,112 +478,53 @@ http::Response Monitor::handle_routez(const http::Request& req) {
   if (ascii_lower(req.param("subs")) != "detail" && !decode_bool(req, "subs", subs, err)) {
     return http::text_response(400, err);
   }
-  json j;
-  j["server_id"] = server_.server_id();
-  j["server_name"] = server_.server_name();
-  j["now"] = rfc3339_utc(wall_nanos());
-  j["num_routes"] = 0;
-  j["routes"] = json::array();
-  return json_response(req, j);
+  return json_response(req, build_routez(server_));
 }
 
 http::Response Monitor::handle_gatewayz(const http::Request& req) {
   std::string err;
   bool accs = false;
   if (!decode_bool(req, "accs", accs, err)) return http::text_response(400, err);
-  json j;
-  j["server_id"] = server_.server_id();
-  j["now"] = rfc3339_utc(wall_nanos());
-  j["outbound_gateways"] = json::object();
-  j["inbound_gateways"] = json::object();
-  return json_response(req, j);
+  return json_response(req, build_gatewayz(server_));
 }
 
 http::Response Monitor::handle_leafz(const http::Request& req) {
   std::string err;
   bool subs = false;
   if (!decode_bool(req, "subs", subs, err)) return http::text_response(400, err);
-  json j;
-  j["server_id"] = server_.server_id();
-  j["now"] = rfc3339_utc(wall_nanos());
-  j["leafnodes"] = 0;
-  j["leafs"] = json::array();
-  return json_response(req, j);
+  return json_response(req, build_leafz(server_));
 }
 
 http::Response Monitor::handle_accountz(const http::Request& req) {
-  const std::string acc(req.param("acc"));
   json j;
-  j["server_id"] = server_.server_id();
-  j["now"] = rfc3339_utc(wall_nanos());
-  if (acc.empty()) {
-    json names = json::array();
-    for (const Account* a : server_.accounts().all()) names.push_back(a->name());
-    j["accounts"] = std::move(names);
-    return json_response(req, j);
-  }
-  const Account* a = server_.accounts().find(acc);
-  if (a == nullptr) return http::text_response(400, fmt::format("Account {} does not exist", acc));
-  j["account_detail"] = account_detail_json(*a, server_.start_time_ns());
+  if (auto e = build_accountz(server_, std::string(req.param("acc")), j))
+    return http::text_response(400, *e);
   return json_response(req, j);
 }
 
 http::Response Monitor::handle_jsz(const http::Request& req) {
-  // JetStream is not available yet: nats-server's answer when it is disabled.
-  json j;
-  j["server_id"] = server_.server_id();
-  j["now"] = rfc3339_utc(wall_nanos());
-  j["disabled"] = true;
-  j["config"] = {{"max_memory", 0}, {"max_storage", 0}};
-  j["memory"] = 0;
-  j["storage"] = 0;
-  j["reserved_memory"] = 0;
-  j["reserved_storage"] = 0;
-  j["accounts"] = 0;
-  j["ha_assets"] = 0;
-  j["api"] = {{"total", 0}, {"errors", 0}};
-  j["streams"] = 0;
-  j["consumers"] = 0;
-  j["messages"] = 0;
-  j["bytes"] = 0;
-  return json_response(req, j);
+  return json_response(req, build_jsz(server_));
 }
 
 http::Response Monitor::handle_healthz(const http::Request& req) {
   std::string err;
-  bool ignored = false, details = false;
+  bool ignored = false;
+  HealthzOptions o;
   for (std::string_view name :
        {"js-enabled", "js-enabled-only", "js-server-only", "js-meta-only"}) {
     if (!decode_bool(req, name, ignored, err)) return http::text_response(400, err);
   }
-  if (!decode_bool(req, "details", details, err)) return http::text_response(400, err);
-  const std::string_view account = req.param("account");
-  const std::string_view stream = req.param("stream");
-  const std::string_view consumer = req.param("consumer");
-
-  std::string problem;
-  if (account.empty() && !stream.empty()) {
-    problem = "\"account\" must not be empty when checking stream health";
-  } else if (stream.empty() && !consumer.empty()) {
-    problem = "\"stream\" must not be empty when checking consumer health";
-  }
-  // Without JetStream there is nothing else to check: the server is up if it answers.
-  json j;
-  if (problem.empty()) {
-    j["status"] = "ok";
-    return json_response(req, j, 200, false);
-  }
-  j["status"] = "error";
-  if (details) {
-    j["errors"] = json::array({{{"type", "BAD_REQUEST"}, {"error", problem}}});
-  } else {
-    j["error"] = problem;
-  }
-  return json_response(req, j, 400, false);
+  if (!decode_bool(req, "details", o.details, err)) return http::text_response(400, err);
+  o.account = std::string(req.param("account"));
+  o.stream = std::string(req.param("stream"));
+  o.consumer = std::string(req.param("consumer"));
+  int status = 200;
+  json j = build_healthz(o, status);
+  return json_response(req, j, status, false);
 }
 
 http::Response Monitor::handle_metrics(const http::Request& req) {
-  const Figures f = gather_figures(server_, cpu_percent_.load(std::memory_order_relaxed));
+  const Figures f = gather_figures(server_, cpu_percent());
   const std::string id = prom_label(server_.server_id());
   std::string out;
   auto metric = [&](std::string_view name, std::string_view type, std::string_view help,

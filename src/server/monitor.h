@@ -45,6 +45,9 @@ class Monitor {
   // The bound port; 0 before start().
   int port() const { return port_; }
 
+  // Process CPU use in percent of one core, sampled once a second. Any thread.
+  double cpu_percent() const { return cpu_percent_.load(std::memory_order_relaxed); }
+
   // Builds the response to one request; monitor thread (it may wait for the loops). Public
   // for tests.
   http::Response handle(const http::Request& req);

@@ -200,10 +200,11 @@ MonitorJson service_import_json(std::string_view subject, std::string_view accou
 }
 }  // namespace
 
-MonitorJson account_detail_json(const Account& a, int64_t update_ns) {
+MonitorJson account_detail_json(const Account& a, int64_t update_ns, bool is_system) {
   MonitorJson d;
   d["account_name"] = a.name();
   d["update_time"] = rfc3339_utc(update_ns);
+  if (is_system) d["is_system"] = true;
   d["expired"] = false;
   d["complete"] = true;
   d["jetstream_enabled"] = false;

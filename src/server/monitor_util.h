@@ -121,7 +121,8 @@ std::string prom_label(std::string_view v);
 MonitorJson sublist_stats_json(const SublistStats& s);
 // /accountz?acc=NAME: nats-server 2.10's AccountInfo (mappings, exports, imports, pending
 // service responses, sublist figures). `update_ns` is when the account was configured.
-MonitorJson account_detail_json(const Account& a, int64_t update_ns);
+// `is_system` marks the system account, as nats-server does.
+MonitorJson account_detail_json(const Account& a, int64_t update_ns, bool is_system = false);
 MonitorJson sub_detail_json(const SubDetail& d);
 
 // What /connz adds to each connection.

@@ -122,6 +122,10 @@ struct Options {
   std::vector<AccountOptions> accounts;
   std::vector<SubjectMapping> mappings;  // top-level `mappings {}`: the global account's
   std::string accounts_position;         // "file:line:col" of `accounts`, prefixed to its errors
+  // The account the server publishes its events in and answers `$SYS.REQ.>` from. Empty: "$SYS",
+  // created for the purpose. `no_system_account: true` turns events and services off.
+  std::string system_account;
+  bool no_system_account = false;
 
   // TLS for clients.
   bool tls = false;                         // --tls

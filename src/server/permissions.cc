@@ -45,7 +45,8 @@ bool split_subject_queue(std::string_view entry, std::string& subject, std::stri
   return true;
 }
 
-CompiledPermissions::CompiledPermissions(const Permissions& p, std::vector<std::string>* errors) {
+CompiledPermissions::CompiledPermissions(const Permissions& p, std::vector<std::string>* errors)
+    : source_(p) {
   auto report = [errors](std::string e) {
     if (errors != nullptr) errors->push_back(std::move(e));
   };

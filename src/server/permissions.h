@@ -56,6 +56,8 @@ class CompiledPermissions {
       std::string_view subject, std::string_view queue) const;
   // Response permission with its defaults applied (max_msgs >= 1 or < 0, expires > 0 or < 0).
   const std::optional<ResponsePermission>& response() const { return response_; }
+  // The permissions as configured (for $SYS.REQ.USER.INFO).
+  const Permissions& source() const { return source_; }
 
  private:
   struct Entry {
@@ -72,6 +74,7 @@ class CompiledPermissions {
   bool sub_allow_set_ = false;
   std::vector<Entry> sub_allow_, sub_deny_;
   std::optional<ResponsePermission> response_;
+  Permissions source_;
 };
 
 // One connection's view of its permissions. Owner loop only.

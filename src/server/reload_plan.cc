@@ -49,6 +49,10 @@ ReloadPlan plan_reload(const Options& now, const Options& next) {
   if (refuse_if_changed(plan, "ProfPort", now.profile_port, next.profile_port)) return plan;
   if (refuse_if_changed(plan, "Syslog", now.syslog, next.syslog)) return plan;
   if (refuse_if_changed(plan, "RemoteSyslog", now.remote_syslog, next.remote_syslog)) return plan;
+  if (refuse_if_changed(plan, "SystemAccount", now.system_account, next.system_account))
+    return plan;
+  if (refuse_if_changed(plan, "NoSystemAccount", now.no_system_account, next.no_system_account))
+    return plan;
   if (!(now.accounts == next.accounts) || !(now.mappings == next.mappings)) {
     plan.error = "config reload not supported for accounts or mappings (restart natsd)";
     return plan;

@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "server/system_account.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -200,6 +201,10 @@ bool Server::start() {
       log_warn("Clients that are not using \"TLS Handshake First\" option will fail to connect");
     }
   }
+  if (Account* sys = accounts_.system()) {
+    system_ = std::make_unique<SystemAccount>(*this, *sys);
+    system_->start();
+  }
   log_notice("Listening for client connections on {}:{}", o.host, client_port_);
   if (auth_required()) log_notice("Authentication required for client connections");
   write_ports_file();
@@ -209,6 +214,8 @@ bool Server::start() {
 }
 
 int Server::monitor_port() const { return monitor_ ? monitor_->port() : 0; }
+
+double Server::cpu_percent() const { return monitor_ ? monitor_->cpu_percent() : 0; }
 
 void Server::accept_next() {
   net::EventLoop& target = loops_->next_loop();
@@ -405,6 +412,8 @@ void Server::shutdown() {
   }
   if (monitor_) monitor_->stop();
   close_listener();
+  // The SHUTDOWN event goes out while clients can still hear it; no events after it.
+  if (system_) system_->stop();
   // Close clients on their own loops, then stop the loops.
   if (loops_started_) close_clients(ClosedState::kServerShutdown, SIZE_MAX);
   // Queued bcrypt checks are dropped; a running one finishes and posts its verdict to a loop

@@ -32,6 +32,7 @@ namespace nats {
 
 class ClientConnection;
 class Monitor;
+class SystemAccount;
 
 // The nats-server release whose client-visible behaviour natsd implements; clients gate
 // features on INFO.version.
@@ -113,6 +114,12 @@ class Server {
   // Monitoring uses it to read connection state on the owning thread, without locks.
   void for_each_client(const std::function<void(ClientConnection&)>& fn);
 
+  // The system account's internal client (events and `$SYS.REQ` services); null with
+  // no_system_account or before start(). Any thread.
+  SystemAccount* system_account() const { return system_.get(); }
+  // Process CPU use as the monitor samples it (0 without a monitor). Any thread.
+  double cpu_percent() const;
+
   // Monitoring: the most recently closed connections, for /connz?state=closed. Any thread.
   ClosedClients& closed_clients() { return closed_clients_; }
 
@@ -165,6 +172,8 @@ class Server {
   std::unique_ptr<asio::steady_timer> accept_retry_;  // loop 0; after a failed accept
   int client_port_ = 0;
   std::unique_ptr<Monitor> monitor_;
+  // After loops_ and accounts_: joined and unsubscribed before either goes.
+  std::unique_ptr<SystemAccount> system_;
   std::atomic<uint64_t> next_cid_{1};
 
   // Per-loop list of owned connections, touched only by that loop.
@@ -186,6 +195,7 @@ class Server {
   std::string ports_file_;
   const std::string program_name_;
   ReloadSource reload_source_;
+  std::mutex reload_mu_;  // one reload at a time (signals, $SYS.REQ.SERVER.<id>.RELOAD)
   std::atomic<int64_t> config_load_ns_{0};
   // Started by signals; joined by run() or the destructor.
   std::thread shutdown_thread_;

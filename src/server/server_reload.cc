@@ -15,6 +15,8 @@
 namespace nats {
 
 bool Server::reload(std::string* error_out) {
+  // The signal thread and the system account's thread may both ask; one at a time.
+  std::lock_guard reload_lock(reload_mu_);
   auto refuse = [error_out](const std::string& why) {
     log_error("Failed to reload server configuration: {}", why);
     if (error_out != nullptr) *error_out = why;

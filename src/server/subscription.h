@@ -17,6 +17,23 @@ namespace nats {
 
 class ClientConnection;
 class Account;
+struct Subscription;
+namespace proto {
+struct PubArgs;
+}
+
+// A subscriber inside the server (the system account's services). Called on the loop of the
+// client whose message matched, in the middle of that client's read batch, with the client
+// itself: a handler may read the publisher's state (it is on its owner loop) but must not
+// block or close it. Whatever it keeps of `args` or `msg` it must copy.
+class InternalHandler {
+ public:
+  virtual void on_internal_msg(Subscription& sub, ClientConnection& from, const proto::PubArgs& args,
+                               std::string_view msg) = 0;
+
+ protected:
+  ~InternalHandler() = default;
+};
 struct StreamImport;
 struct ServiceImport;
 
@@ -56,6 +73,9 @@ struct Subscription {
   // changed.
   ServiceImport* service_import = nullptr;
   Account* reply_account = nullptr;
+  // Or a handler inside the server (server/system_account.h); `account` is the sublist's owner.
+  InternalHandler* internal_handler = nullptr;
+  Account* account = nullptr;
 
   bool is_queue() const { return !queue.empty(); }
   // Must a message on `subject` be kept from this subscription? Any thread.
