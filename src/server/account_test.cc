@@ -55,8 +55,9 @@ TEST(Accounts, RegistryHasTheGlobalAccountFirst) {
   AccountRegistry r;
   auto errors = r.configure(two_accounts());
   ASSERT_TRUE(errors.empty()) << errors[0];
-  ASSERT_EQ(r.all().size(), 4u);
+  ASSERT_EQ(r.all().size(), 5u);  // $G, A, B, C and the system account made for us
   EXPECT_EQ(r.all()[0]->name(), "$G");
+  EXPECT_NE(r.find("$SYS"), nullptr);
   EXPECT_EQ(&r.global(), r.find("$G"));
   EXPECT_EQ(r.find("nope"), nullptr);
 }
