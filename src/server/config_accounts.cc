@@ -11,6 +11,7 @@
 #include "server/account.h"
 #include "server/subject.h"
 #include "server/subject_mapping.h"
+#include "server/subject_transform.h"
 
 namespace nats::config_detail {
 
@@ -19,14 +20,6 @@ namespace {
 using config::Map;
 using config::MapEntry;
 using config::Value;
-
-std::optional<int64_t> go_atoi(std::string_view s) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 class AccountsParser {
  public:
