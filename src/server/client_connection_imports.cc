@@ -146,10 +146,18 @@ bool ClientConnection::route_service_import(ServiceImport& si, const proto::PubA
   }
   m.args.reply = m.reply;
   std::string_view body = msg;
+  // Who asked, as nats-server tells responders (not shared: account and RTT only). Further
+  // along a chain of imports the requester stays and "svc" names the account passing it on.
+  const int64_t rtt = rtt_ns_.load(std::memory_order_relaxed);
+  std::string info;
   if (import_depth == 0) {
-    // Who asked, as nats-server tells responders (not shared: account and RTT only).
-    const std::string info = fmt::format("{{\"acc\":{},\"rtt\":{}}}", go_quote(si.importer->name()),
-                                         rtt_ns_.load(std::memory_order_relaxed));
+    info = fmt::format("{{\"acc\":{},\"rtt\":{}}}", go_quote(si.importer->name()), rtt);
+  } else if (!import_path_.empty()) {
+    info = fmt::format("{{\"acc\":{},\"svc\":{},\"rtt\":{}}}",
+                       go_quote(import_path_.front()->importer->name()),
+                       go_quote(si.importer->name()), rtt);
+  }
+  if (!info.empty()) {
     set_header(a, msg, kRequestInfoHeader, info, m);
     body = m.body;
   }
