@@ -117,6 +117,13 @@ struct ServiceReply {
   ServiceResponseType type = ServiceResponseType::kSingleton;
   int64_t threshold_ns = 0;
   int64_t last_ns = 0;  // mono clock: created, or last response of a stream
+  // Latency tracking (a sampled Singleton request to an export with `latency`): the results
+  // subject in the exporter, when the request arrived (wall clock), and the requester as
+  // nats-server's ClientInfo JSON.
+  std::string latency_subject;
+  int64_t request_wall_ns = 0;
+  int64_t requester_rtt_ns = 0;
+  std::string requester_json;
 };
 
 class Account {

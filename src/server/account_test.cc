@@ -28,6 +28,15 @@ ImportOptions import_of(bool service, std::string subject, std::string prefix, s
   return i;
 }
 
+ServiceReply reply_to(Account* requester, std::string reply, ServiceResponseType type) {
+  ServiceReply r;
+  r.requester = requester;
+  r.reply = std::move(reply);
+  r.type = type;
+  r.threshold_ns = 1'000;
+  return r;
+}
+
 Options two_accounts() {
   Options o;
   AccountOptions a;
@@ -108,7 +117,7 @@ TEST(Accounts, ServiceImportsSubscribeInTheImporterAndRenameRequests) {
   // The exporter listens for responses on its reply prefix.
   Account& a = *r.find("A");
   const std::string reply =
-      a.add_service_reply({&b, "_INBOX.1", ServiceResponseType::kStream, 1'000, 0});
+      a.add_service_reply(reply_to(&b, "_INBOX.1", ServiceResponseType::kStream));
   EXPECT_TRUE(is_service_reply(reply)) << reply;
   res.clear();
   a.sublist().match(reply, res);
@@ -120,9 +129,9 @@ TEST(Accounts, ServiceRepliesSingletonOnceStreamsUntilTheyExpire) {
   Account a("A");
   Account b("B");
   const std::string once =
-      a.add_service_reply({&b, "inbox.1", ServiceResponseType::kSingleton, 1'000, 0});
+      a.add_service_reply(reply_to(&b, "inbox.1", ServiceResponseType::kSingleton));
   const std::string many =
-      a.add_service_reply({&b, "inbox.2", ServiceResponseType::kStream, 1'000, 0});
+      a.add_service_reply(reply_to(&b, "inbox.2", ServiceResponseType::kStream));
   EXPECT_NE(once, many);
   ServiceReply r;
   ASSERT_TRUE(a.lookup_service_reply(once, r));

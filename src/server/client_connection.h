@@ -44,6 +44,7 @@ namespace nats {
 class Server;
 class Account;
 struct ServiceImport;
+struct ServiceReply;
 
 // What the client told us in CONNECT. The defaults are nats-server's, and they also apply
 // before CONNECT arrives: verbose and pedantic are on until the client turns them off.
@@ -206,6 +207,11 @@ class ClientConnection final : public net::RemoteWork {
                            int import_depth);
   // Delivers through a stream import's shadow, renamed into the importer's subject space.
   bool deliver_to_shadow(Subscription& shadow, const proto::PubArgs& args, std::string_view msg);
+  // A sampled request's latency, published as nats-server's ServiceLatency JSON on the
+  // export's results subject in the exporter (this connection responded).
+  void publish_latency(Account& exporter, const ServiceReply& r);
+  // nats-server's ClientInfo JSON for this client (account and RTT, or all when detailed).
+  std::string client_info_json(bool detailed) const;
   void add_shadow_subscriptions(Subscription& sub);
   void remove_shadow_subscriptions(Subscription& sub);
   // Moves this client into the named account ("" is "$G"), with its limits; false (after

@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/go_quote.h"
 #include "base/logger.h"
+#include "crypto/nuid.h"
 #include "server/account.h"
 #include "server/client_connection.h"
 #include "server/server.h"
@@ -21,6 +22,19 @@ namespace {
 // this only bounds what a mistake could cost.
 constexpr int kMaxImportDepth = 8;
 constexpr std::string_view kRequestInfoHeader = "Nats-Request-Info";
+constexpr std::string_view kServiceLatencyType = "io.nats.server.metric.v1.service_latency";
+
+// Whether to measure this request: `sampling` percent of them ("headers" sampling, which
+// depends on tracing headers, is not supported and measures nothing).
+bool sample_latency(const ServiceLatencyOptions& l) {
+  if (l.headers) return false;
+  if (l.sampling >= 100) return true;
+  thread_local uint32_t state = 2463534242u;
+  state ^= state << 13;
+  state ^= state >> 17;
+  state ^= state << 5;
+  return int(state % 100) < l.sampling;
+}
 
 // A message whose subject, reply or body the account path rewrote; args views point into it.
 struct RewrittenMessage {
@@ -122,14 +136,32 @@ bool ClientConnection::route_service_import(ServiceImport& si, const proto::PubA
       r.threshold_ns = kDefaultResponseThreshold.count();
     }
     r.last_ns = mono_nanos();
+    const ServiceExport* se = si.exported;
+    if (import_depth == 0 && se != nullptr && se->latency &&
+        r.type == ServiceResponseType::kSingleton && sample_latency(*se->latency)) {
+      r.latency_subject = se->latency->subject;
+      r.request_wall_ns = wall_nanos();
+      r.requester_rtt_ns = rtt_ns_.load(std::memory_order_relaxed);
+      r.requester_json = si.share ? client_info_json(true)
+                                  : fmt::format("{{\"acc\":{},\"rtt\":{}}}",
+                                                go_quote(account_->name()), r.requester_rtt_ns);
+    }
     m.reply = exporter.add_service_reply(std::move(r));
   }
   m.args.reply = m.reply;
   std::string_view body = msg;
+  // Who asked, as nats-server tells responders (not shared: account and RTT only). Further
+  // along a chain of imports the requester stays and "svc" names the account passing it on.
+  const int64_t rtt = rtt_ns_.load(std::memory_order_relaxed);
+  std::string info;
   if (import_depth == 0) {
-    // Who asked, as nats-server tells responders (not shared: account and RTT only).
-    const std::string info = fmt::format("{{\"acc\":{},\"rtt\":{}}}", go_quote(si.importer->name()),
-                                         rtt_ns_.load(std::memory_order_relaxed));
+    info = fmt::format("{{\"acc\":{},\"rtt\":{}}}", go_quote(si.importer->name()), rtt);
+  } else if (!import_path_.empty()) {
+    info = fmt::format("{{\"acc\":{},\"svc\":{},\"rtt\":{}}}",
+                       go_quote(import_path_.front()->importer->name()),
+                       go_quote(si.importer->name()), rtt);
+  }
+  if (!info.empty()) {
     set_header(a, msg, kRequestInfoHeader, info, m);
     body = m.body;
   }
@@ -159,12 +191,73 @@ bool ClientConnection::route_service_reply(Account& exporter, const proto::PubAr
   SublistResult result;
   requester.sublist().match(m.subject, result);
   const bool delivered = deliver_result(result, m.args, msg, import_depth + 1);
+  if (delivered && !r.latency_subject.empty()) publish_latency(exporter, r);
   if (r.type != ServiceResponseType::kSingleton) {
     // An empty message ends a chunked response; an undeliverable one ends any.
     const bool end = !delivered || (r.type == ServiceResponseType::kChunked && msg.empty());
     exporter.finish_service_reply(a.subject, end, mono_nanos());
   }
   return delivered;
+}
+
+std::string ClientConnection::client_info_json(bool detailed) const {
+  // nats-server's ClientInfo, fields in its order, empty ones left out.
+  std::string j = "{";
+  auto field = [&j](std::string_view name, const std::string& value) {
+    if (value.empty()) return;
+    if (j.size() > 1) j += ',';
+    j += fmt::format("\"{}\":{}", name, value);
+  };
+  auto text = [](std::string_view v) { return v.empty() ? std::string() : go_quote(v); };
+  if (detailed) {
+    field("start", go_quote(rfc3339_utc(start_ns_)));
+    field("host", text(ip_));
+    field("id", std::to_string(cid_));
+  }
+  field("acc", text(account_->name()));
+  if (detailed) {
+    field("user", text(connect_.user.empty() ? connect_.nkey : connect_.user));
+    field("name", text(connect_.name));
+    field("lang", text(connect_.lang));
+    field("ver", text(connect_.version));
+  }
+  const int64_t rtt = rtt_ns_.load(std::memory_order_relaxed);
+  if (rtt != 0) field("rtt", std::to_string(rtt));
+  if (detailed) {
+    field("server", text(server_.server_name()));
+    field("kind", go_quote("Client"));
+    field("client_type", go_quote("nats"));
+  }
+  return j + "}";
+}
+
+void ClientConnection::publish_latency(Account& exporter, const ServiceReply& r) {
+  // nats-server's sendTrackingLatency: this connection is the responder.
+  const int64_t now = wall_nanos();
+  const int64_t service_rtt = now - r.request_wall_ns;
+  const int64_t responder_rtt = rtt_ns_.load(std::memory_order_relaxed);
+  const int64_t service = std::max<int64_t>(service_rtt - responder_rtt, 0);
+  int64_t total = r.requester_rtt_ns + service_rtt;
+  int64_t system = 0;
+  if (responder_rtt > 0) {
+    system = std::max<int64_t>(wall_nanos() - now, 0);
+    total += system;
+  }
+  const std::string body = fmt::format(
+      "{{\"type\":\"{}\",\"id\":\"{}\",\"timestamp\":\"{}\",\"status\":200,"
+      "\"requestor\":{},\"responder\":{},\"start\":\"{}\",\"service\":{},\"system\":{},"
+      "\"total\":{}}}",
+      kServiceLatencyType, crypto::next_nuid(), rfc3339_utc(wall_nanos()), r.requester_json,
+      client_info_json(true), rfc3339_utc(r.request_wall_ns - r.requester_rtt_ns), service, system,
+      total);
+  const std::string size = std::to_string(body.size());
+  proto::PubArgs args;
+  args.subject = r.latency_subject;
+  args.total_len = int64_t(body.size());
+  args.total_len_text = size;
+  SublistResult result;
+  exporter.sublist().match(args.subject, result);
+  deliver_result(result, args, body, 0);
 }
 
 bool ClientConnection::deliver_to_shadow(Subscription& shadow, const proto::PubArgs& a,

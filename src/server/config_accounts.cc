@@ -11,6 +11,7 @@
 #include "server/account.h"
 #include "server/subject.h"
 #include "server/subject_mapping.h"
+#include "server/subject_transform.h"
 
 namespace nats::config_detail {
 
@@ -19,14 +20,6 @@ namespace {
 using config::Map;
 using config::MapEntry;
 using config::Value;
-
-std::optional<int64_t> go_atoi(std::string_view s) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 class AccountsParser {
  public:
@@ -174,22 +167,30 @@ class AccountsParser {
 
   // ---- exports ----
 
-  void parse_exports(const MapEntry& e, std::vector<ExportOptions>& out) {
+  // `kind`s should be an array of maps ("Exports should be an array, got ...", "Export Items
+  // should be a map with type entry, got ..."); calls item() for each map.
+  template <typename Fn>
+  void for_each_item(const MapEntry& e, std::string_view kind, Fn item) {
     const config::Array* items = e.value.as_array();
     if (items == nullptr) {
       ctx_.error(e.key_position,
-                 fmt::format("Exports should be an array, got {}", go_type_name(e.value)));
+                 fmt::format("{}s should be an array, got {}", kind, go_type_name(e.value)));
       return;
     }
     for (const Value& v : *items) {
-      const Map* m = v.as_map();
-      if (m == nullptr) {
-        ctx_.error(v.position(), fmt::format("Export Items should be a map with type entry, got {}",
-                                             go_type_name(v)));
-        continue;
+      if (const Map* m = v.as_map()) {
+        item(v, *m);
+      } else {
+        ctx_.error(v.position(), fmt::format("{} Items should be a map with type entry, got {}",
+                                             kind, go_type_name(v)));
       }
-      if (auto ex = parse_export(*m)) out.push_back(std::move(*ex));
     }
+  }
+
+  void parse_exports(const MapEntry& e, std::vector<ExportOptions>& out) {
+    for_each_item(e, "Export", [&](const Value&, const Map& m) {
+      if (auto ex = parse_export(m)) out.push_back(std::move(*ex));
+    });
   }
 
   std::optional<ExportOptions> parse_export(const Map& m) {
@@ -367,6 +368,7 @@ class AccountsParser {
     }
     auto s = subject->value.as_string();
     if (!s) {
+      // Sic: nats-server prints the type of the string it failed to fill.
       ctx_.error(subject->key_position, "Expected latency subject to be a string, got string");
       return false;
     }
@@ -377,39 +379,23 @@ class AccountsParser {
   // ---- imports ----
 
   void parse_imports(const MapEntry& e, std::vector<ImportOptions>& out) {
-    const config::Array* items = e.value.as_array();
-    if (items == nullptr) {
-      ctx_.error(e.key_position,
-                 fmt::format("Imports should be an array, got {}", go_type_name(e.value)));
-      return;
-    }
-    for (const Value& v : *items) {
-      const Map* m = v.as_map();
-      if (m == nullptr) {
-        ctx_.error(v.position(), fmt::format("Import Items should be a map with type entry, got {}",
-                                             go_type_name(v)));
-        continue;
-      }
-      auto im = parse_import(*m);
-      if (!im) continue;
+    for_each_item(e, "Import", [&](const Value& v, const Map& m) {
+      auto im = parse_import(m);
+      if (!im) return;
       if (im->service) {
-        bool duplicate = false;
         for (const ImportOptions& other : out) {
           if (other.service && other.to == im->to && other.account == im->account) {
             ctx_.error(v.position(),
                        fmt::format("Duplicate service import subject \"{}\", previously used in "
                                    "import for account \"{}\", subject \"{}\"",
                                    im->to, other.account, other.subject));
-            duplicate = true;
-            break;
+            return;
           }
         }
-        if (duplicate) continue;
       }
       out.push_back(std::move(*im));
-    }
+    });
   }
-
   // {account: A, subject: "x"}; false after reporting a problem.
   bool parse_source(const MapEntry& f, const char* kind, ImportOptions& im) {
     const Map* m = f.value.as_map();

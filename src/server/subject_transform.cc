@@ -39,16 +39,6 @@ std::string dest_error(std::string_view err, std::string_view token) {
   return fmt::format("{} in {}", err, token);
 }
 
-// Go's strconv.Atoi: an optional sign and decimal digits, nothing else.
-std::optional<int64_t> go_atoi(std::string_view s) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  if (s.empty() || s[0] == '+') return std::nullopt;
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -289,6 +279,15 @@ uint32_t thread_random() {
 }
 
 }  // namespace
+
+std::optional<int64_t> go_atoi(std::string_view s) {
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (s.empty() || s[0] == '+') return std::nullopt;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 uint32_t fnv1a32(std::string_view data) {
   uint32_t h = 2166136261u;

@@ -89,6 +89,10 @@ std::string transform_tokenize(std::string_view subject);
 std::string transform_untokenize(std::string_view subject,
                                  std::vector<std::string>* placeholders = nullptr);
 
+// Go's strconv.Atoi (a sign and decimal digits, nothing else), as nats-server parses mapping
+// function arguments and weights.
+std::optional<int64_t> go_atoi(std::string_view s);
+
 // FNV-1a, 32 bits: the hash {{partition()}} uses.
 uint32_t fnv1a32(std::string_view data);
 
