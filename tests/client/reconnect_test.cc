@@ -1,0 +1,113 @@
+// Reconnection against a live server that the harness restarts on the same port.
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "test_env.h"
+
+namespace nats::client::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ClientReconnect, BufferedPublishesReachResubscribedSubscribers) {
+  Options o = test_options();
+  std::atomic<int> disconnects{0}, reconnects{0};
+  o.disconnected_cb = [&](Connection&) { ++disconnects; };
+  o.reconnected_cb = [&](Connection&) { ++reconnects; };
+  auto nc = connect_or_fail(o);
+  ASSERT_TRUE(nc);
+  std::mutex mu;
+  std::vector<std::string> got;
+  auto sub = nc->subscribe("re.x", [&](Message m) {
+    std::lock_guard lock(mu);
+    got.emplace_back(m.data());
+  });
+  ASSERT_TRUE(sub);
+  auto sync_sub = nc->subscribe_sync("re.sync");
+  ASSERT_TRUE(sync_sub);
+  ASSERT_TRUE(nc->publish("re.x", "before"));
+  ASSERT_TRUE(nc->flush());
+
+  ASSERT_TRUE(server_ctl("stop"));
+  ASSERT_TRUE(wait_for([&] { return disconnects.load() == 1; }));
+  EXPECT_EQ(nc->state(), ConnState::kReconnecting);
+  // Published while no server runs: buffered, sent after the subscriptions are back.
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(nc->publish("re.x", "during " + std::to_string(i)));
+  ASSERT_TRUE(nc->publish("re.sync", "sync during"));
+  ASSERT_TRUE(server_ctl("start"));
+  ASSERT_TRUE(wait_for([&] { return reconnects.load() == 1; }, 20s));
+  EXPECT_TRUE(nc->is_connected());
+  ASSERT_TRUE(nc->flush(5s));
+  ASSERT_TRUE(wait_for([&] {
+    std::lock_guard lock(mu);
+    return got.size() == 11;
+  }));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(got.front(), "before");
+    EXPECT_EQ(got.back(), "during 9");
+  }
+  auto m = sync_sub->next_msg(5s);
+  ASSERT_TRUE(m) << m.status().to_string();
+  EXPECT_EQ(m->data(), "sync during");
+  // Live traffic flows again.
+  ASSERT_TRUE(nc->publish("re.x", "after"));
+  ASSERT_TRUE(nc->flush());
+  ASSERT_TRUE(wait_for([&] {
+    std::lock_guard lock(mu);
+    return got.size() == 12;
+  }));
+  EXPECT_EQ(nc->stats().reconnects, 1u);
+}
+
+TEST(ClientReconnect, FlushDuringOutageCompletesAfterReconnect) {
+  Options o = test_options();
+  std::atomic<int> disconnects{0};
+  o.disconnected_cb = [&](Connection&) { ++disconnects; };
+  auto nc = connect_or_fail(o);
+  ASSERT_TRUE(nc);
+  ASSERT_TRUE(server_ctl("stop"));
+  ASSERT_TRUE(wait_for([&] { return disconnects.load() == 1; }));
+  std::atomic<bool> flushed{false};
+  std::thread flusher([&] { flushed = nc->flush(20s).is_ok(); });
+  ASSERT_TRUE(server_ctl("start"));
+  flusher.join();
+  EXPECT_TRUE(flushed.load());
+}
+
+TEST(ClientReconnect, ReconnectBufferLimit) {
+  Options o = test_options();
+  o.reconnect_buffer_size = 1024;
+  std::atomic<int> disconnects{0};
+  o.disconnected_cb = [&](Connection&) { ++disconnects; };
+  auto nc = connect_or_fail(o);
+  ASSERT_TRUE(nc);
+  ASSERT_TRUE(server_ctl("stop"));
+  ASSERT_TRUE(wait_for([&] { return disconnects.load() == 1; }));
+  const std::string chunk(200, 'x');
+  Status s;
+  int accepted = 0;
+  while ((s = nc->publish("buf.x", chunk)).is_ok()) ++accepted;
+  EXPECT_EQ(s.code(), Errc::kBufferFull);
+  EXPECT_GT(accepted, 0);
+  EXPECT_LT(accepted, 6);
+  ASSERT_TRUE(server_ctl("start"));
+}
+
+TEST(ClientReconnect, NoReconnectClosesTheConnection) {
+  Options o = test_options();
+  o.allow_reconnect = false;
+  std::atomic<bool> closed{false};
+  o.closed_cb = [&](Connection&) { closed = true; };
+  auto nc = connect_or_fail(o);
+  ASSERT_TRUE(nc);
+  ASSERT_TRUE(server_ctl("restart"));
+  ASSERT_TRUE(wait_for([&] { return closed.load(); }));
+  EXPECT_EQ(nc->state(), ConnState::kClosed);
+  EXPECT_EQ(nc->publish("x", "y").code(), Errc::kConnectionClosed);
+}
+
+}  // namespace
+}  // namespace nats::client::testing
