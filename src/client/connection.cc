@@ -46,7 +46,11 @@ Result<std::unique_ptr<Connection>> Connection::connect(std::string_view urls) {
 
 Connection::Connection(std::shared_ptr<detail::ConnectionImpl> impl) : impl_(std::move(impl)) {}
 
-Connection::~Connection() { impl_->close(); }
+Connection::~Connection() {
+  // Its own callback cannot destroy it: the callback would return into freed memory.
+  NATS_CHECK(!impl_->on_delivery_thread());
+  impl_->close_and_wait();
+}
 
 Status Connection::publish(std::string_view subject, std::string_view data) {
   return impl_->publish(subject, {}, nullptr, data);
@@ -84,7 +88,7 @@ Result<Message> Connection::request(std::string_view subject, const Headers& hea
 std::string Connection::new_inbox() const { return impl_->new_inbox(); }
 Status Connection::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
 Status Connection::drain(std::chrono::milliseconds timeout) { return impl_->drain(timeout); }
-void Connection::close() { impl_->close(); }
+void Connection::close() { impl_->close_and_wait(); }
 ConnState Connection::state() const { return impl_->state(); }
 ServerInfo Connection::server_info() const { return impl_->server_info(); }
 std::string Connection::connected_url() const { return impl_->connected_url(); }

@@ -35,6 +35,10 @@ ConnectionImpl::ConnectionImpl(Options opts, ServerPool pool, std::optional<Cred
       sleep_timer_(io_),
       close_timer_(io_) {}
 
+bool ConnectionImpl::on_delivery_thread() const {
+  return dispatcher_ && dispatcher_->on_delivery_thread();
+}
+
 ConnectionImpl::~ConnectionImpl() {
   close();
   if (io_thread_.joinable()) io_thread_.join();
@@ -386,6 +390,12 @@ void ConnectionImpl::close() {
     io_thread_.join();
   }
   cleanup_closed();
+}
+
+void ConnectionImpl::close_and_wait() {
+  close();
+  // From a callback the delivery thread ends after that callback returns.
+  if (dispatcher_ && !dispatcher_->on_delivery_thread()) dispatcher_->join();
 }
 
 void ConnectionImpl::cleanup_closed() {

@@ -88,6 +88,10 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   Status flush(std::chrono::milliseconds timeout);
   Status drain(std::chrono::milliseconds timeout);
   void close();
+  // Closes, then (unless called from a callback) waits until the delivery thread ran its last
+  // callback, so nothing calls back into a Connection after this returns.
+  void close_and_wait();
+  bool on_delivery_thread() const;
 
   std::string new_inbox() const;
   ConnState state() const;

@@ -59,6 +59,10 @@ void Dispatcher::stop() {
   cv_.notify_one();
 }
 
+void Dispatcher::join() {
+  if (thread_.joinable() && !on_delivery_thread()) thread_.join();
+}
+
 void Dispatcher::deliver(Delivery& d) {
   if (d.event) {
     d.event();

@@ -36,6 +36,8 @@ class Dispatcher {
   // Runs what is queued, then ends the thread. Safe from any thread, including the delivery
   // thread (then it ends after the current item).
   void stop();
+  // Waits for the thread to end (after stop()). Not from the delivery thread itself.
+  void join();
   bool on_delivery_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
  private:

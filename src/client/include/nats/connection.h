@@ -98,7 +98,8 @@ class Connection {
   Status flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Drains every subscription, then flushes what is published and closes.
   Status drain(std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  // Closes at once: buffered publishes get one bounded attempt to be written.
+  // Closes at once: buffered publishes get one bounded attempt to be written. When it returns
+  // (called from outside a callback) no callback of this connection runs any more.
   void close();
 
   // ---- state ----
