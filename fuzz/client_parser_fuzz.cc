@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "proto/client_parser.h"
+#include "read_cuts.h"
 
 namespace {
 
@@ -356,17 +357,6 @@ void expect_same(const Outcome& whole, const Outcome& cut, const char* how) {
   fail("parsing in pieces must match parsing whole");
 }
 
-// A small deterministic generator, so a crash replays exactly.
-struct XorShift {
-  uint32_t s;
-  uint32_t next() {
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    return s;
-  }
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -379,28 +369,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Outcome whole = run(cfg, data, size, {size});
 
   if (size >= 2) {
-    const size_t cut = 1 + size_t(split) * (size - 1) / 256;  // in [1, size - 1]
-    expect_same(whole, run(cfg, data, size, {cut, size}), "one cut");
+    expect_same(whole, run(cfg, data, size, nats::fuzz::one_cut(split, size)), "one cut");
   }
-
-  // Chunks of 1 to max_chunk bytes, with an empty read now and then.
-  std::vector<size_t> cuts;
-  XorShift rng{0x9E3779B9u ^ (uint32_t(split) * 0x01000193u) ^ uint32_t(size)};
-  const size_t max_chunk = 1 + (split & 0x3F);
-  for (size_t pos = 0; pos < size;) {
-    if (rng.next() % 8 == 0) cuts.push_back(pos);
-    pos += 1 + rng.next() % max_chunk;
-    if (pos > size) pos = size;
-    cuts.push_back(pos);
-  }
-  if (cuts.empty()) cuts.push_back(size);
-  expect_same(whole, run(cfg, data, size, cuts), "random chunks");
-
+  expect_same(whole, run(cfg, data, size, nats::fuzz::random_chunks(split, size)), "random chunks");
   if (size <= kMaxByteAtATime) {
-    cuts.clear();
-    for (size_t i = 1; i <= size; ++i) cuts.push_back(i);
-    if (cuts.empty()) cuts.push_back(0);
-    expect_same(whole, run(cfg, data, size, cuts), "byte at a time");
+    expect_same(whole, run(cfg, data, size, nats::fuzz::byte_at_a_time(size)), "byte at a time");
   }
   return 0;
 }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "proto/server_parser.h"
+#include "read_cuts.h"
 
 namespace {
 
@@ -206,16 +207,6 @@ void expect_same(const Outcome& whole, const Outcome& cut, const char* how) {  /
   fail("parsing in pieces must match parsing whole");
 }
 
-struct XorShift {
-  uint32_t s;
-  uint32_t next() {
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    return s;
-  }
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -227,25 +218,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Outcome whole = run(cfg, data, size, {size});
   if (size >= 2) {
-    const size_t cut = 1 + size_t(split) * (size - 1) / 256;
-    expect_same(whole, run(cfg, data, size, {cut, size}), "one cut");
+    expect_same(whole, run(cfg, data, size, nats::fuzz::one_cut(split, size)), "one cut");
   }
-  std::vector<size_t> cuts;
-  XorShift rng{0x9E3779B9u ^ (uint32_t(split) * 0x01000193u) ^ uint32_t(size)};
-  const size_t max_chunk = 1 + (split & 0x3F);
-  for (size_t pos = 0; pos < size;) {
-    if (rng.next() % 8 == 0) cuts.push_back(pos);
-    pos += 1 + rng.next() % max_chunk;
-    if (pos > size) pos = size;
-    cuts.push_back(pos);
-  }
-  if (cuts.empty()) cuts.push_back(size);
-  expect_same(whole, run(cfg, data, size, cuts), "random chunks");
+  expect_same(whole, run(cfg, data, size, nats::fuzz::random_chunks(split, size)), "random chunks");
   if (size <= kMaxByteAtATime) {
-    cuts.clear();
-    for (size_t pos = 1; pos <= size; ++pos) cuts.push_back(pos);
-    if (cuts.empty()) cuts.push_back(0);
-    expect_same(whole, run(cfg, data, size, cuts), "byte by byte");
+    expect_same(whole, run(cfg, data, size, nats::fuzz::byte_at_a_time(size)), "byte by byte");
   }
   return 0;
 }

@@ -62,7 +62,7 @@ std::unique_ptr<client::Connection> connect(const GlobalFlags& g, client::Option
     std::ifstream in(g.nkey);
     std::string seed;
     if (!in || !std::getline(in, seed)) {
-      fmt::print(stderr, "nats: error: cannot read nkey seed file {}\n", g.nkey);
+      print_error("cannot read nkey seed file " + g.nkey);
       return nullptr;
     }
     while (!seed.empty() && (seed.back() == '\r' || seed.back() == ' ')) seed.pop_back();
@@ -77,7 +77,7 @@ std::unique_ptr<client::Connection> connect(const GlobalFlags& g, client::Option
   }
   auto nc = client::Connection::connect(std::move(o));
   if (!nc) {
-    fmt::print(stderr, "nats: error: {}\n", nc.status().to_string());
+    print_error(nc.status());
     return nullptr;
   }
   return std::move(nc.value());
@@ -102,6 +102,43 @@ bool parse_header_flags(const std::vector<std::string>& flags, client::Headers& 
     return false;
   }
   return true;
+}
+
+int print_error(std::string_view what) {
+  fmt::print(stderr, "nats: error: {}\n", what);
+  return 1;
+}
+
+int print_error(const client::Status& s) { return print_error(s.to_string()); }
+
+client::Status OutgoingMessage::publish(client::Connection& nc, std::string_view subject,
+                                        std::string_view reply, std::string_view data) const {
+  return with_headers ? nc.publish(subject, reply, headers, data)
+                      : nc.publish(subject, reply, data);
+}
+
+client::Result<client::Message> OutgoingMessage::request(client::Connection& nc,
+                                                         std::string_view subject,
+                                                         std::string_view data,
+                                                         std::chrono::milliseconds timeout) const {
+  return with_headers ? nc.request(subject, headers, data, timeout)
+                      : nc.request(subject, data, timeout);
+}
+
+std::optional<OutgoingMessage> prepare_message(const std::string& body,
+                                               const std::vector<std::string>& header_flags) {
+  std::string error;
+  auto tmpl = BodyTemplate::parse(body, &error);
+  if (!tmpl) {
+    print_error(error);
+    return std::nullopt;
+  }
+  OutgoingMessage m{std::move(*tmpl), {}, !header_flags.empty()};
+  if (!parse_header_flags(header_flags, m.headers, &error)) {
+    print_error(error);
+    return std::nullopt;
+  }
+  return m;
 }
 
 void log_line(const std::string& text) {

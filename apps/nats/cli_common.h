@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "body_template.h"
 #include "nats/client.h"
 
 namespace nats::cli {
@@ -44,6 +45,26 @@ std::chrono::nanoseconds duration_flag(const std::string& flag, const std::strin
 // "Key:Value" (natscli's -H) into headers; false with a message for a malformed one.
 bool parse_header_flags(const std::vector<std::string>& flags, client::Headers& out,
                         std::string* error);
+
+// Prints "nats: error: <what>" to stderr, as natscli does, and returns the exit status 1.
+int print_error(std::string_view what);
+int print_error(const client::Status& s);
+
+// What pub, req and reply send: a body template and the -H headers, checked before connecting.
+struct OutgoingMessage {
+  BodyTemplate body;
+  client::Headers headers;
+  bool with_headers = false;
+
+  client::Status publish(client::Connection& nc, std::string_view subject, std::string_view reply,
+                         std::string_view data) const;
+  client::Result<client::Message> request(client::Connection& nc, std::string_view subject,
+                                          std::string_view data,
+                                          std::chrono::milliseconds timeout) const;
+};
+// Prints the error and returns nullopt for a bad template or header.
+std::optional<OutgoingMessage> prepare_message(const std::string& body,
+                                               const std::vector<std::string>& header_flags);
 
 // natscli prints log lines with the local time of day: "15:04:05 Published 5 bytes ...".
 void log_line(const std::string& text);

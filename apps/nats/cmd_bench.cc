@@ -60,13 +60,13 @@ bool start_subscribers(const GlobalFlags& g, const BenchFlags& f,
     auto sub = f.reply ? s->nc->subscribe(f.subject, kReplyGroup, handler)
                        : s->nc->subscribe(f.subject, handler);
     if (!sub) {
-      fmt::print(stderr, "nats: error: {}\n", sub.status().to_string());
+      print_error(sub.status());
       return false;
     }
     sub->set_pending_limits(int64_t(1) << 40, int64_t(1) << 40);  // measure, never drop
     s->sub = std::move(sub.value());
     if (client::Status st = s->nc->flush(g.timeout_ms()); !st) {
-      fmt::print(stderr, "nats: error: {}\n", st.to_string());
+      print_error(st);
       return false;
     }
     subs.push_back(std::move(s));
@@ -87,7 +87,7 @@ bool wait_for_subscribers(const std::vector<std::unique_ptr<Subscriber>>& subs,
       last_total = total;
       last_progress = std::chrono::steady_clock::now();
     } else if (std::chrono::steady_clock::now() - last_progress > kStallTimeout) {
-      fmt::print(stderr, "nats: error: subscribers stalled at {} messages\n", total);
+      print_error(fmt::format("subscribers stalled at {} messages", total));
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -132,7 +132,7 @@ int run_pub_sub(const GlobalFlags& g, const BenchFlags& f) {
       run.start_ns = mono_nanos();
       for (uint64_t n = 0; n < run.msgs; ++n) {
         if (client::Status s = nc.publish(f.subject, payload); !s) {
-          fmt::print(stderr, "nats: error: {}\n", s.to_string());
+          print_error(s);
           failed = true;
           return;
         }
@@ -212,7 +212,7 @@ int run_request_reply(const GlobalFlags& g, const BenchFlags& f) {
         const int64_t t0 = mono_nanos();
         auto r = nc.request(f.subject, payload, g.timeout_ms());
         if (!r) {
-          fmt::print(stderr, "nats: error: {}\n", r.status().to_string());
+          print_error(r.status());
           failed = true;
           return;
         }
@@ -235,20 +235,16 @@ int run_request_reply(const GlobalFlags& g, const BenchFlags& f) {
 int run_bench(const GlobalFlags& g, const BenchFlags& f) {
   install_interrupt_handler();
   if (f.pubs < 0 || f.subs < 0 || f.msgs <= 0 || f.size < 0) {
-    fmt::print(stderr, "nats: error: --pub, --sub, --msgs and --size must not be negative\n");
-    return 1;
+    return print_error("--pub, --sub, --msgs and --size must not be negative");
   }
   if (f.request && f.pubs == 0) {
-    fmt::print(stderr, "nats: error: --request needs at least one publisher (--pub)\n");
-    return 1;
+    return print_error("--request needs at least one publisher (--pub)");
   }
   if (f.reply && f.subs == 0) {
-    fmt::print(stderr, "nats: error: --reply needs at least one subscriber (--sub)\n");
-    return 1;
+    return print_error("--reply needs at least one subscriber (--sub)");
   }
   if (f.pubs == 0 && f.subs == 0) {
-    fmt::print(stderr, "nats: error: nothing to do: give --pub and/or --sub\n");
-    return 1;
+    return print_error("nothing to do: give --pub and/or --sub");
   }
   return f.request || f.reply ? run_request_reply(g, f) : run_pub_sub(g, f);
 }

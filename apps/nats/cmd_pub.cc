@@ -23,39 +23,29 @@ struct PubFlags {
 };
 
 int run_pub(const GlobalFlags& g, const PubFlags& f) {
-  std::string error;
-  auto tmpl = BodyTemplate::parse(f.body, &error);
-  client::Headers headers;
-  if (!tmpl || !parse_header_flags(f.headers, headers, &error)) {
-    fmt::print(stderr, "nats: error: {}\n", error);
-    return 1;
-  }
+  const auto msg = prepare_message(f.body, f.headers);
+  if (!msg) return 1;
   const auto sleep = duration_flag("--sleep", f.sleep);
   auto nc = connect(g);
   if (!nc) return 1;
-  const bool with_headers = !f.headers.empty();
   for (int64_t i = 1; i <= f.count; ++i) {
-    const std::string body = tmpl->render(TemplateContext{uint64_t(i), wall_nanos(), {}});
-    const client::Status s = with_headers ? nc->publish(f.subject, f.reply, headers, body)
-                                          : nc->publish(f.subject, f.reply, body);
+    const std::string body = msg->body.render(TemplateContext{uint64_t(i), wall_nanos(), {}});
+    const client::Status s = msg->publish(*nc, f.subject, f.reply, body);
     if (!s) {
-      fmt::print(stderr, "nats: error: {}\n", s.to_string());
-      return 1;
+      return print_error(s);
     }
     if (f.count == 1 && !f.quiet) {
       log_line(fmt::format("Published {} bytes to \"{}\"", body.size(), f.subject));
     }
     if (sleep.count() > 0 && i < f.count) {
       if (client::Status fs = nc->flush(g.timeout_ms()); !fs) {
-        fmt::print(stderr, "nats: error: {}\n", fs.to_string());
-        return 1;
+        return print_error(fs);
       }
       std::this_thread::sleep_for(sleep);
     }
   }
   if (client::Status s = nc->flush(g.timeout_ms()); !s) {
-    fmt::print(stderr, "nats: error: {}\n", s.to_string());
-    return 1;
+    return print_error(s);
   }
   if (f.count > 1 && !f.quiet) {
     log_line(fmt::format("Published {} messages to \"{}\"", f.count, f.subject));

@@ -52,16 +52,10 @@ std::string run_command(const std::string& command, const client::Message& m) {
 }
 
 int run_reply(const GlobalFlags& g, const ReplyFlags& f) {
-  std::string error;
-  auto tmpl = BodyTemplate::parse(f.body, &error);
-  client::Headers headers;
-  if (!tmpl || !parse_header_flags(f.headers, headers, &error)) {
-    fmt::print(stderr, "nats: error: {}\n", error);
-    return 1;
-  }
+  const auto msg = prepare_message(f.body, f.headers);
+  if (!msg) return 1;
   if (f.body.empty() && f.command.empty() && !f.echo) {
-    fmt::print(stderr, "nats: error: give a body, --command or --echo\n");
-    return 1;
+    return print_error("give a body, --command or --echo");
   }
   const auto sleep = duration_flag("--sleep", f.sleep);
   install_interrupt_handler();
@@ -83,22 +77,19 @@ int run_reply(const GlobalFlags& g, const ReplyFlags& f) {
     } else if (!f.command.empty()) {
       body = run_command(f.command, m);
     } else {
-      body = tmpl->render(TemplateContext{uint64_t(n), wall_nanos(), m.data()});
+      body = msg->body.render(TemplateContext{uint64_t(n), wall_nanos(), m.data()});
     }
     if (!m.reply().empty()) {
-      const client::Status s = f.headers.empty() ? conn->publish(m.reply(), body)
-                                                 : conn->publish(m.reply(), "", headers, body);
-      if (!s) fmt::print(stderr, "nats: error: {}\n", s.to_string());
+      const client::Status s = msg->publish(*conn, m.reply(), "", body);
+      if (!s) print_error(s);
     }
     handled.store(n);
   });
   if (!sub) {
-    fmt::print(stderr, "nats: error: {}\n", sub.status().to_string());
-    return 1;
+    return print_error(sub.status());
   }
   if (client::Status s = nc->flush(g.timeout_ms()); !s) {
-    fmt::print(stderr, "nats: error: {}\n", s.to_string());
-    return 1;
+    return print_error(s);
   }
   log_line(fmt::format("Listening on \"{}\" in group \"{}\"", f.subject, f.queue));
   while (!interrupted() && (f.count == 0 || handled.load() < f.count) &&

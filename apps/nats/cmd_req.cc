@@ -19,25 +19,18 @@ struct ReqFlags {
 };
 
 int run_req(const GlobalFlags& g, const ReqFlags& f) {
-  std::string error;
-  auto tmpl = BodyTemplate::parse(f.body, &error);
-  client::Headers headers;
-  if (!tmpl || !parse_header_flags(f.headers, headers, &error)) {
-    fmt::print(stderr, "nats: error: {}\n", error);
-    return 1;
-  }
+  const auto msg = prepare_message(f.body, f.headers);
+  if (!msg) return 1;
   auto nc = connect(g);
   if (!nc) return 1;
   for (int64_t i = 1; i <= f.count; ++i) {
-    const std::string body = tmpl->render(TemplateContext{uint64_t(i), wall_nanos(), {}});
+    const std::string body = msg->body.render(TemplateContext{uint64_t(i), wall_nanos(), {}});
     if (!f.raw) log_line(fmt::format("Sending request on \"{}\"", f.subject));
     const auto start = std::chrono::steady_clock::now();
-    auto reply = f.headers.empty() ? nc->request(f.subject, body, g.timeout_ms())
-                                   : nc->request(f.subject, headers, body, g.timeout_ms());
+    auto reply = msg->request(*nc, f.subject, body, g.timeout_ms());
     const auto rtt = std::chrono::steady_clock::now() - start;
     if (!reply) {
-      fmt::print(stderr, "nats: error: {}\n", reply.status().to_string());
-      return 1;
+      return print_error(reply.status());
     }
     if (f.raw) {
       fmt::print("{}\n", reply->data());

@@ -55,8 +55,7 @@ int run_ping(const GlobalFlags& g, const ServerFlags& f) {
   if (!nc) return 1;
   auto replies = scatter(*nc, kPingSubject, g.timeout_ms(), f.expect);
   if (replies.empty()) {
-    fmt::print(stderr, "nats: error: {}\n", fmt::format(kNoSystemAccount, kPingSubject));
-    return 1;
+    return print_error(fmt::format(kNoSystemAccount, kPingSubject));
   }
   if (f.json) {
     json all = json::array();

@@ -50,13 +50,11 @@ int run_sub(const GlobalFlags& g, const SubFlags& f) {
     received.store(n);
   });
   if (!sub) {
-    fmt::print(stderr, "nats: error: {}\n", sub.status().to_string());
-    return 1;
+    return print_error(sub.status());
   }
   if (f.count > 0) (void)sub->auto_unsubscribe(f.count);
   if (client::Status s = nc->flush(g.timeout_ms()); !s) {
-    fmt::print(stderr, "nats: error: {}\n", s.to_string());
-    return 1;
+    return print_error(s);
   }
   if (!f.raw) {
     log_line(f.queue.empty() ? fmt::format("Subscribing on {}", f.subject)

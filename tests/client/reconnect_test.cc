@@ -11,6 +11,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Connects, stops the server and returns once the client noticed (nullptr on failure).
+std::unique_ptr<Connection> connect_then_lose_server(Options o) {
+  auto disconnects = std::make_shared<std::atomic<int>>(0);
+  o.disconnected_cb = [disconnects](Connection&) { ++*disconnects; };
+  auto nc = connect_or_fail(o);
+  if (!nc || !server_ctl("stop")) return nullptr;
+  if (!wait_for([&] { return disconnects->load() == 1; })) return nullptr;
+  return nc;
+}
+
 TEST(ClientReconnect, BufferedPublishesReachResubscribedSubscribers) {
   Options o = test_options();
   std::atomic<int> disconnects{0}, reconnects{0};
@@ -63,29 +73,21 @@ TEST(ClientReconnect, BufferedPublishesReachResubscribedSubscribers) {
 }
 
 TEST(ClientReconnect, FlushDuringOutageCompletesAfterReconnect) {
-  Options o = test_options();
-  std::atomic<int> disconnects{0};
-  o.disconnected_cb = [&](Connection&) { ++disconnects; };
-  auto nc = connect_or_fail(o);
+  auto nc = connect_then_lose_server(test_options());
   ASSERT_TRUE(nc);
-  ASSERT_TRUE(server_ctl("stop"));
-  ASSERT_TRUE(wait_for([&] { return disconnects.load() == 1; }));
   std::atomic<bool> flushed{false};
   std::thread flusher([&] { flushed = nc->flush(20s).is_ok(); });
-  ASSERT_TRUE(server_ctl("start"));
+  const bool started = server_ctl("start");
   flusher.join();
+  ASSERT_TRUE(started);
   EXPECT_TRUE(flushed.load());
 }
 
 TEST(ClientReconnect, ReconnectBufferLimit) {
   Options o = test_options();
   o.reconnect_buffer_size = 1024;
-  std::atomic<int> disconnects{0};
-  o.disconnected_cb = [&](Connection&) { ++disconnects; };
-  auto nc = connect_or_fail(o);
+  auto nc = connect_then_lose_server(o);
   ASSERT_TRUE(nc);
-  ASSERT_TRUE(server_ctl("stop"));
-  ASSERT_TRUE(wait_for([&] { return disconnects.load() == 1; }));
   const std::string chunk(200, 'x');
   Status s;
   int accepted = 0;
