@@ -174,7 +174,8 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   bool sock_ready_ = false;  // handshake done, socket usable
   bool closing_io_ = false;
   std::atomic<bool> ever_connected_{false};
-  bool need_kick_ = false;  // the read batch queued bytes (a PONG)
+  bool need_kick_ = false;           // the read batch queued bytes (a PONG)
+  bool dropped_on_purpose_ = false;  // we closed the socket (stale, protocol error), reason set
   int pings_out_ = 0;
   uint64_t epoch_ = 0;  // bumps with every connection
   std::optional<ServerUrl> current_server_;

@@ -167,6 +167,7 @@ asio::awaitable<Status> ConnectionImpl::try_server(const ServerUrl& url) {
   transport_.close();
   parser_.reset();
   handshake_leftover_.clear();
+  dropped_on_purpose_ = false;
   ++epoch_;
   // The whole attempt (resolve, connect, INFO, CONNECT, PONG) has connect_timeout: when it
   // runs out the socket is closed, which ends whatever operation is pending.
@@ -338,9 +339,9 @@ asio::awaitable<void> ConnectionImpl::read_loop() {
   while (true) {
     auto [ec, n] = co_await transport_.async_read_some(asio::buffer(read_buf_), kUse);
     if (ec) {
-      if (!closing_io_) {
+      if (!closing_io_ && !dropped_on_purpose_) {
         std::lock_guard lock(mu_);
-        if (last_error_.is_ok()) last_error_ = Status(Errc::kIo, "nats: " + ec.message());
+        last_error_ = Status(Errc::kIo, "nats: " + ec.message());
       }
       co_return;
     }
@@ -364,6 +365,7 @@ bool ConnectionImpl::process_input(const char* data, size_t len) {
     std::lock_guard lock(mu_);
     last_error_ = Status(Errc::kProtocol, "nats: protocol error: " + r.error);
   }
+  dropped_on_purpose_ = true;
   transport_.close();
   return false;
 }
@@ -558,6 +560,7 @@ asio::awaitable<void> ConnectionImpl::ping_loop(uint64_t epoch) {
         std::lock_guard lock(mu_);
         last_error_ = Status(Errc::kServerError, "nats: stale connection");
       }
+      dropped_on_purpose_ = true;
       transport_.close();
       co_return;
     }
