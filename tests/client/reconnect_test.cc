@@ -113,3 +113,26 @@ TEST(ClientReconnect, NoReconnectClosesTheConnection) {
 
 }  // namespace
 }  // namespace nats::client::testing
+
+namespace nats::client::testing {
+namespace {
+
+// Last in this file: it leaves the server in lame duck mode until the restart at its end.
+TEST(ClientReconnect, LameDuckModeIsReported) {
+  Options o = test_options();
+  std::atomic<int> lame{0};
+  o.lame_duck_cb = [&](Connection&) { ++lame; };
+  auto nc = connect_or_fail(o);
+  ASSERT_TRUE(nc);
+  const char* ctl = std::getenv("NATS_SERVER_CTL");
+  ASSERT_NE(ctl, nullptr);
+  // SIGUSR2 puts nats-server (and natsd) into lame duck mode.
+  const std::string cmd = "kill -USR2 $(" + std::string(ctl) + " pid)";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_TRUE(wait_for([&] { return lame.load() == 1; }, 5s));
+  EXPECT_TRUE(nc->server_info().lame_duck_mode);
+  EXPECT_TRUE(server_ctl("restart"));
+}
+
+}  // namespace
+}  // namespace nats::client::testing
