@@ -401,7 +401,9 @@ bool ConnectionImpl::on_msg(const proto::MsgArgs& args, std::string_view headers
                          sub->subject);
     }
   } else {
-    sub->slow.store(false, std::memory_order_relaxed);
+    // Only a write when it changes: this line runs for every message.
+    if (sub->slow.load(std::memory_order_relaxed))
+      sub->slow.store(false, std::memory_order_relaxed);
     sub->pending_msgs.fetch_add(1, std::memory_order_relaxed);
     sub->pending_bytes.fetch_add(size, std::memory_order_relaxed);
     Message m = make_message(args.subject, args.reply, headers, payload);
