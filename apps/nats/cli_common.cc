@@ -141,14 +141,14 @@ std::optional<OutgoingMessage> prepare_message(const std::string& body,
   return m;
 }
 
-void log_line(const std::string& text) {
+void log_line(const std::string& text, FILE* out) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
   char stamp[16];
   std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-  fmt::print("{} {}\n", stamp, text);
-  std::fflush(stdout);
+  fmt::print(out, "{} {}\n", stamp, text);
+  std::fflush(out);
 }
 
 std::string go_duration(std::chrono::nanoseconds d) { return nats::go_duration(d.count()); }

@@ -67,7 +67,8 @@ std::optional<OutgoingMessage> prepare_message(const std::string& body,
                                                const std::vector<std::string>& header_flags);
 
 // natscli prints log lines with the local time of day: "15:04:05 Published 5 bytes ...".
-void log_line(const std::string& text);
+// `out` is stderr where stdout must hold nothing but data (sub --raw).
+void log_line(const std::string& text, FILE* out = stdout);
 // A duration the way Go prints it ("1.234ms"), as natscli shows rtt.
 std::string go_duration(std::chrono::nanoseconds d);
 // Prints headers ("Key: Value" lines) and the status line if any.

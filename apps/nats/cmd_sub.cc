@@ -56,10 +56,10 @@ int run_sub(const GlobalFlags& g, const SubFlags& f) {
   if (client::Status s = nc->flush(g.timeout_ms()); !s) {
     return print_error(s);
   }
-  if (!f.raw) {
-    log_line(f.queue.empty() ? fmt::format("Subscribing on {}", f.subject)
-                             : fmt::format("Subscribing on {} in group {}", f.subject, f.queue));
-  }
+  // With --raw stdout carries only message data; the status line goes to stderr.
+  log_line(f.queue.empty() ? fmt::format("Subscribing on {}", f.subject)
+                           : fmt::format("Subscribing on {} in group {}", f.subject, f.queue),
+           f.raw ? stderr : stdout);
   while (!interrupted() && (f.count == 0 || received.load() < f.count) &&
          nc->state() != client::ConnState::kClosed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -97,10 +97,10 @@ class ToolTest(unittest.TestCase):
         return subprocess.Popen([TOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=env)
 
-    def wait_ready(self, proc, marker):
-        """Reads the tool's stdout until `marker` (it is subscribed by then)."""
+    def wait_ready(self, proc, marker, stream="stdout"):
+        """Reads the tool's stdout (or stderr) until `marker` (it is subscribed by then)."""
         seen = []
-        for line in proc.stdout:
+        for line in getattr(proc, stream):
             seen.append(line)
             if marker in line:
                 return seen
@@ -180,8 +180,9 @@ class PubSub(ToolTest):
             with self.subTest(server=name):
                 subs = [self.start(server, "sub", "cli.q", "--queue", "g", "--raw",
                                    "--count", "1") for _ in range(2)]
-                # --raw prints nothing before the messages: wait until both are subscribed.
-                time.sleep(0.5)
+                # --raw keeps stdout for data: the status line is on stderr.
+                for s in subs:
+                    self.wait_ready(s, "Subscribing on cli.q in group g", stream="stderr")
                 pub = self.nats(server, "pub", "cli.q", "m{{Count}}", "--count", "2")
                 self.assertEqual(pub.returncode, 0, pub.stderr)
                 outs = sorted(self.finish(s)[0].strip() for s in subs)
@@ -191,7 +192,7 @@ class PubSub(ToolTest):
         for name, server in self.servers:
             with self.subTest(server=name):
                 sub = self.start(server, "sub", "cli.helper", "--count", "1", "--raw")
-                time.sleep(0.5)
+                self.wait_ready(sub, "Subscribing on cli.helper", stream="stderr")
                 pub = self.nats(server, "cli.helper", "via helper",
                                 tool=str(Path(TOOL).with_name("nats-pub")))
                 self.assertEqual(pub.returncode, 0, pub.stderr)
