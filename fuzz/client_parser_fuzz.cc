@@ -47,7 +47,6 @@ constexpr size_t kMaxByteAtATime = 1024;  // bytes; longer inputs skip the byte-
 constexpr int64_t kSmallMaxPayload = 64;  // bytes
 constexpr int64_t kMaxSize = 999999999;   // parse_size accepts at most 9 digits
 constexpr size_t kControlLineLimits[4] = {nats::proto::kDefaultMaxControlLine, 8, 32, 300};
-constexpr char kPoison = '\xA5';  // overwrites a read before it is freed
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "client_parser_fuzz: property violated: %s\n", what);
@@ -285,36 +284,12 @@ struct Outcome {
 Outcome run(const Config& cfg, const uint8_t* data, size_t size, const std::vector<size_t>& cuts) {
   ClientParser parser(cfg.max_control_line);
   Recorder rec(cfg);
-  size_t prev = 0;
-  for (size_t cut : cuts) {
-    const size_t n = cut - prev;
-    // Its own heap buffer of exactly n bytes, so ASan sees any byte read outside it.
-    std::unique_ptr<char[]> read(new char[n]);
-    if (n > 0) std::memcpy(read.get(), data + prev, n);
-    size_t off = 0;
-    ParseResult r;
-    while (true) {
-      rec.begin_read(read.get() + off, n - off);
-      r = parser.parse(read.get() + off, n - off, rec);
-      rec.begin_read(nullptr, 0);
-      FUZZ_CHECK(r.consumed <= n - off);                                  // (c)
-      FUZZ_CHECK(r.status != ParseStatus::kOk || r.consumed == n - off);  // (c)
-      FUZZ_CHECK(rec.stopped() == (r.status == ParseStatus::kStopped));   // (d)
-      if (r.status != ParseStatus::kStopped) break;
-      // The byte that completed the stopped operation was consumed, so this terminates.
-      FUZZ_CHECK(r.consumed > 0);
-      off += r.consumed;
-      rec.resume(prev + off);
-    }
-    std::memset(read.get(), kPoison, n);
-    read.reset();
-    if (r.status != ParseStatus::kOk) {
-      return Outcome{rec.log(), r.status, prev + off + r.consumed, parser.idle()};
-    }
-    prev = cut;
-  }
-  FUZZ_CHECK(prev == size);
-  return Outcome{rec.log(), ParseStatus::kOk, size, parser.idle()};
+  const auto end = nats::fuzz::feed_reads(parser, rec, data, size, cuts, ParseStatus::kOk,
+                                          ParseStatus::kStopped, [](bool ok, const char* what) {
+                                            if (!ok) fail(what);
+                                          });
+  const bool idle = parser.idle();
+  return Outcome{rec.log(), end.status, end.offset, idle};
 }
 
 std::string printable(const std::string& s) {

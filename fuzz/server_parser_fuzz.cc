@@ -42,7 +42,6 @@ using nats::proto::ServerParseStatus;
 
 constexpr size_t kMaxByteAtATime = 1024;  // bytes; longer inputs skip the byte-by-byte pass
 constexpr size_t kControlLineLimits[4] = {nats::proto::kClientMaxControlLine, 8, 32, 300};
-constexpr char kPoison = '\xA5';
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "server_parser_fuzz: property violated: %s\n", what);
@@ -164,34 +163,13 @@ struct Outcome {
 Outcome run(const Config& cfg, const uint8_t* data, size_t size, const std::vector<size_t>& cuts) {
   ServerParser parser(cfg.max_control_line);
   Recorder rec(cfg);
-  size_t prev = 0;
-  for (size_t cut : cuts) {
-    const size_t n = cut - prev;
-    std::unique_ptr<char[]> read(new char[n]);
-    if (n > 0) std::memcpy(read.get(), data + prev, n);
-    size_t off = 0;
-    ServerParseResult r;
-    while (true) {
-      rec.begin_read(read.get() + off, n - off);
-      r = parser.parse(read.get() + off, n - off, rec);
-      rec.begin_read(nullptr, 0);
-      FUZZ_CHECK(r.consumed <= n - off);                                        // (c)
-      FUZZ_CHECK(r.status != ServerParseStatus::kOk || r.consumed == n - off);  // (c)
-      FUZZ_CHECK(rec.stopped() == (r.status == ServerParseStatus::kStopped));   // (d)
-      if (r.status != ServerParseStatus::kStopped) break;
-      FUZZ_CHECK(r.consumed > 0);
-      off += r.consumed;
-      rec.resume(prev + off);
-    }
-    std::memset(read.get(), kPoison, n);
-    read.reset();
-    if (r.status != ServerParseStatus::kOk) {
-      return Outcome{rec.log(), r.status, prev + off + r.consumed, false};
-    }
-    prev = cut;
-  }
-  FUZZ_CHECK(prev == size);
-  return Outcome{rec.log(), ServerParseStatus::kOk, size, parser.idle()};
+  const auto end =
+      nats::fuzz::feed_reads(parser, rec, data, size, cuts, ServerParseStatus::kOk,
+                             ServerParseStatus::kStopped, [](bool ok, const char* what) {
+                               if (!ok) fail(what);
+                             });
+  const bool idle = end.status == ServerParseStatus::kOk && parser.idle();
+  return Outcome{rec.log(), end.status, end.offset, idle};
 }
 
 void expect_same(const Outcome& whole, const Outcome& cut, const char* how) {  // (a)
