@@ -31,6 +31,7 @@ ConnectionImpl::ConnectionImpl(Options opts, ServerPool pool, std::optional<Cred
       creds_(std::move(creds)),
       work_(asio::make_work_guard(io_)),
       transport_(io_),
+      resolver_(io_),
       ping_timer_(io_),
       sleep_timer_(io_),
       close_timer_(io_) {}

@@ -158,6 +158,7 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   Transport transport_;
+  asio::ip::tcp::resolver resolver_;  // host names of the server URLs; cancelled at close
   asio::steady_timer ping_timer_;
   asio::steady_timer sleep_timer_;  // waits between reconnect rounds
   asio::steady_timer close_timer_;  // bounds the last write at close

@@ -131,6 +131,9 @@ asio::awaitable<Status> ConnectionImpl::connect_any(bool initial) {
       wait += std::chrono::milliseconds(
           crypto::random_below(uint64_t(opts_.reconnect_jitter.count()) + 1));
     }
+    // shutdown_io() may have run while the last attempt failed: its cancel() would miss a wait
+    // started now.
+    if (closing_io_) co_return Status(Errc::kConnectionClosed, "nats: connection closed");
     sleep_timer_.expires_after(wait);
     co_await sleep_timer_.async_wait(kUse);
     if (closing_io_) co_return Status(Errc::kConnectionClosed, "nats: connection closed");
@@ -178,6 +181,7 @@ asio::awaitable<Status> ConnectionImpl::try_server(const ServerUrl& url) {
   deadline.async_wait([this, timed_out, finished](const asio::error_code& ec) {
     if (ec || *finished) return;
     *timed_out = true;
+    resolver_.cancel();
     transport_.close();
   });
   auto fail = [&](Status s) {
@@ -188,8 +192,8 @@ asio::awaitable<Status> ConnectionImpl::try_server(const ServerUrl& url) {
     return s;
   };
 
-  asio::ip::tcp::resolver resolver(io_);
-  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kUse);
+  auto [rec, endpoints] =
+      co_await resolver_.async_resolve(url.host, std::to_string(url.port), kUse);
   if (rec)
     co_return fail(Status(Errc::kIo, "nats: cannot resolve " + url.host + ": " + rec.message()));
   auto [cec, endpoint] = co_await transport_.async_connect(endpoints, kUse);
@@ -309,6 +313,7 @@ void ConnectionImpl::give_up(Status why) {
 
 void ConnectionImpl::shutdown_io() {
   closing_io_ = true;
+  resolver_.cancel();
   sleep_timer_.cancel();
   ping_timer_.cancel();
   work_.reset();

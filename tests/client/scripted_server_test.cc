@@ -201,3 +201,29 @@ TEST(ClientScripted, MessagesSplitAcrossWritesArriveWhole) {
 
 }  // namespace
 }  // namespace nats::client::testing
+
+namespace nats::client::testing {
+namespace {
+
+TEST(ClientScripted, CloseDuringAReconnectAttemptReturnsPromptly) {
+  FakeServer server;
+  Options o = scripted_options(server);
+  o.reconnect_wait = 3s;
+  o.reconnect_wait_max = 3s;
+  o.connect_timeout = 2s;
+  std::atomic<int> disconnected{0};
+  o.disconnected_cb = [&](Connection&) { ++disconnected; };
+  auto nc = connect_scripted(server, o);
+  ASSERT_TRUE(nc);
+  server.close_client();
+  ASSERT_TRUE(wait_for([&] { return disconnected == 1; }));
+  // The client is back, waiting for an INFO that never comes.
+  ASSERT_TRUE(server.accept(""));
+  const auto start = std::chrono::steady_clock::now();
+  nc->close();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(nc->state(), ConnState::kClosed);
+}
+
+}  // namespace
+}  // namespace nats::client::testing
