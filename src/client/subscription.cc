@@ -23,8 +23,14 @@ Subscription::~Subscription() {
   (void)unsubscribe();
 }
 
-std::string_view Subscription::subject() const { return state_ ? state_->subject : ""; }
-std::string_view Subscription::queue() const { return state_ ? state_->queue : ""; }
+// Both branches as string_view: `cond ? std::string : ""` would make a temporary string and
+// return a view of it.
+std::string_view Subscription::subject() const {
+  return state_ ? std::string_view(state_->subject) : std::string_view();
+}
+std::string_view Subscription::queue() const {
+  return state_ ? std::string_view(state_->queue) : std::string_view();
+}
 uint64_t Subscription::sid() const { return state_ ? state_->sid : 0; }
 
 Status Subscription::unsubscribe() {

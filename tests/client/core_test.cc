@@ -43,6 +43,8 @@ TEST(ClientCore, PublishSubscribe) {
   Inbox in;
   auto sub = nc->subscribe("greet.joe", in.handler());
   ASSERT_TRUE(sub);
+  EXPECT_EQ(sub->subject(), "greet.joe");
+  EXPECT_EQ(sub->queue(), "");
   ASSERT_TRUE(nc->publish("greet.joe", "hello"));
   ASSERT_TRUE(nc->publish("greet.joe", "reply.to", "with reply"));
   ASSERT_TRUE(nc->publish("greet.ann", "not for us"));
@@ -96,6 +98,12 @@ TEST(ClientCore, QueueGroupsShareMessages) {
   ASSERT_TRUE(nc);
   std::atomic<int> a{0}, b{0}, plain{0};
   auto qa = nc->subscribe("work", "workers", [&](Message) { ++a; });
+  ASSERT_TRUE(qa);
+  // Longer than any small-string buffer: the views must point into the subscription.
+  auto named = nc->subscribe_sync("a.subject.name.longer.than.sso", "a.queue.name.longer.than.sso");
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->subject(), "a.subject.name.longer.than.sso");
+  EXPECT_EQ(named->queue(), "a.queue.name.longer.than.sso");
   auto qb = nc->subscribe("work", "workers", [&](Message) { ++b; });
   auto p = nc->subscribe("work", [&](Message) { ++plain; });
   ASSERT_TRUE(qa && qb && p);

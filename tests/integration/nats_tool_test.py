@@ -294,6 +294,39 @@ class ServerVerbs(ToolTest):
                 self.assertIn("system account", out.stderr)
 
 
+class SystemAccount(unittest.TestCase):
+    """server ping/info with a system account user: nats-server only (natsd has no accounts
+    yet)."""
+
+    CONFIG = ("accounts { SYS { users = [{user: sys, password: sys}] } }\n"
+              "system_account: SYS\n")
+
+    @unittest.skipUnless(os.path.exists(REF), "no reference nats-server")
+    def test_server_ping_and_info_answered(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+            conf.write(self.CONFIG)
+            conf.flush()
+            srv = Server(REF, "-c", conf.name)
+            try:
+                env = dict(os.environ, NATS_URL=srv.url)
+                run = lambda *a: subprocess.run([TOOL, "--user", "sys", "--password", "sys", *a],
+                                                capture_output=True, text=True, timeout=TIMEOUT,
+                                                env=env)
+                ping = run("server", "ping", "--count", "1")
+                self.assertEqual(ping.returncode, 0, ping.stderr)
+                self.assertRegex(ping.stdout, r"N[A-Z0-9]{55}\s+rtt=")
+                self.assertIn("1 replies", ping.stdout)
+                js = run("server", "ping", "--count", "1", "--json")
+                self.assertEqual(js.returncode, 0, js.stderr)
+                self.assertEqual(json.loads(js.stdout)[0]["server"]["ver"], "2.9.10")
+                info = run("server", "info")
+                self.assertEqual(info.returncode, 0, info.stderr)
+                self.assertIn("Server information for", info.stdout)
+                self.assertNotIn("from the INFO", info.stdout)
+            finally:
+                srv.stop()
+
+
 class Connection(ToolTest):
     def test_unreachable_server_is_a_clear_error(self):
         out = subprocess.run([TOOL, "-s", "nats://127.0.0.1:1", "pub", "x", "y"],
