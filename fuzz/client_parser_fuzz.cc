@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "proto/client_parser.h"
+#include "read_cuts.h"
 
 namespace {
 
@@ -46,7 +47,6 @@ constexpr size_t kMaxByteAtATime = 1024;  // bytes; longer inputs skip the byte-
 constexpr int64_t kSmallMaxPayload = 64;  // bytes
 constexpr int64_t kMaxSize = 999999999;   // parse_size accepts at most 9 digits
 constexpr size_t kControlLineLimits[4] = {nats::proto::kDefaultMaxControlLine, 8, 32, 300};
-constexpr char kPoison = '\xA5';  // overwrites a read before it is freed
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "client_parser_fuzz: property violated: %s\n", what);
@@ -284,36 +284,12 @@ struct Outcome {
 Outcome run(const Config& cfg, const uint8_t* data, size_t size, const std::vector<size_t>& cuts) {
   ClientParser parser(cfg.max_control_line);
   Recorder rec(cfg);
-  size_t prev = 0;
-  for (size_t cut : cuts) {
-    const size_t n = cut - prev;
-    // Its own heap buffer of exactly n bytes, so ASan sees any byte read outside it.
-    std::unique_ptr<char[]> read(new char[n]);
-    if (n > 0) std::memcpy(read.get(), data + prev, n);
-    size_t off = 0;
-    ParseResult r;
-    while (true) {
-      rec.begin_read(read.get() + off, n - off);
-      r = parser.parse(read.get() + off, n - off, rec);
-      rec.begin_read(nullptr, 0);
-      FUZZ_CHECK(r.consumed <= n - off);                                  // (c)
-      FUZZ_CHECK(r.status != ParseStatus::kOk || r.consumed == n - off);  // (c)
-      FUZZ_CHECK(rec.stopped() == (r.status == ParseStatus::kStopped));   // (d)
-      if (r.status != ParseStatus::kStopped) break;
-      // The byte that completed the stopped operation was consumed, so this terminates.
-      FUZZ_CHECK(r.consumed > 0);
-      off += r.consumed;
-      rec.resume(prev + off);
-    }
-    std::memset(read.get(), kPoison, n);
-    read.reset();
-    if (r.status != ParseStatus::kOk) {
-      return Outcome{rec.log(), r.status, prev + off + r.consumed, parser.idle()};
-    }
-    prev = cut;
-  }
-  FUZZ_CHECK(prev == size);
-  return Outcome{rec.log(), ParseStatus::kOk, size, parser.idle()};
+  const auto end = nats::fuzz::feed_reads(parser, rec, data, size, cuts, ParseStatus::kOk,
+                                          ParseStatus::kStopped, [](bool ok, const char* what) {
+                                            if (!ok) fail(what);
+                                          });
+  const bool idle = parser.idle();
+  return Outcome{rec.log(), end.status, end.offset, idle};
 }
 
 std::string printable(const std::string& s) {
@@ -356,17 +332,6 @@ void expect_same(const Outcome& whole, const Outcome& cut, const char* how) {
   fail("parsing in pieces must match parsing whole");
 }
 
-// A small deterministic generator, so a crash replays exactly.
-struct XorShift {
-  uint32_t s;
-  uint32_t next() {
-    s ^= s << 13;
-    s ^= s >> 17;
-    s ^= s << 5;
-    return s;
-  }
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -379,28 +344,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Outcome whole = run(cfg, data, size, {size});
 
   if (size >= 2) {
-    const size_t cut = 1 + size_t(split) * (size - 1) / 256;  // in [1, size - 1]
-    expect_same(whole, run(cfg, data, size, {cut, size}), "one cut");
+    expect_same(whole, run(cfg, data, size, nats::fuzz::one_cut(split, size)), "one cut");
   }
-
-  // Chunks of 1 to max_chunk bytes, with an empty read now and then.
-  std::vector<size_t> cuts;
-  XorShift rng{0x9E3779B9u ^ (uint32_t(split) * 0x01000193u) ^ uint32_t(size)};
-  const size_t max_chunk = 1 + (split & 0x3F);
-  for (size_t pos = 0; pos < size;) {
-    if (rng.next() % 8 == 0) cuts.push_back(pos);
-    pos += 1 + rng.next() % max_chunk;
-    if (pos > size) pos = size;
-    cuts.push_back(pos);
-  }
-  if (cuts.empty()) cuts.push_back(size);
-  expect_same(whole, run(cfg, data, size, cuts), "random chunks");
-
+  expect_same(whole, run(cfg, data, size, nats::fuzz::random_chunks(split, size)), "random chunks");
   if (size <= kMaxByteAtATime) {
-    cuts.clear();
-    for (size_t i = 1; i <= size; ++i) cuts.push_back(i);
-    if (cuts.empty()) cuts.push_back(0);
-    expect_same(whole, run(cfg, data, size, cuts), "byte at a time");
+    expect_same(whole, run(cfg, data, size, nats::fuzz::byte_at_a_time(size)), "byte at a time");
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with Clang in build-fuzz and fuzzes the client protocol parser
-# and the configuration parser, each for the given time.
+# Builds the libFuzzer targets with Clang in build-fuzz and fuzzes the protocol parsers (what
+# clients send, what servers send) and the configuration parser, each for the given time.
 #   scripts/fuzz.sh [seconds]      (default 60, per target)
 # Runs single-process on a working copy of each fuzz/corpus/<target> (build-fuzz/corpus/...),
 # so the seeds stay as they are; new inputs accumulate in the copy. A crash, leak, timeout or
@@ -19,10 +19,10 @@ fi
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DNATS_FUZZ=ON -DNATS_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j "$jobs" --target client_parser_fuzz config_parser_fuzz
+cmake --build build-fuzz -j "$jobs" --target client_parser_fuzz server_parser_fuzz config_parser_fuzz
 
 # Each target gets the time given, on its own working copy of its seed corpus.
-for target in client_parser config_parser; do
+for target in client_parser server_parser config_parser; do
   work=build-fuzz/corpus/$target
   mkdir -p "$work" build-fuzz/artifacts
   cp -n fuzz/corpus/$target/* "$work"/

@@ -1,0 +1,54 @@
+#include "nats/status.h"
+
+namespace nats::client {
+
+std::string_view errc_name(Errc code) {
+  switch (code) {
+    case Errc::kOk:
+      return "ok";
+    case Errc::kTimeout:
+      return "timeout";
+    case Errc::kNoResponders:
+      return "no_responders";
+    case Errc::kConnectionClosed:
+      return "connection_closed";
+    case Errc::kDisconnected:
+      return "disconnected";
+    case Errc::kNoServers:
+      return "no_servers";
+    case Errc::kAuthorization:
+      return "authorization";
+    case Errc::kPermissionViolation:
+      return "permission_violation";
+    case Errc::kSlowConsumer:
+      return "slow_consumer";
+    case Errc::kInvalidSubject:
+      return "invalid_subject";
+    case Errc::kInvalidArgument:
+      return "invalid_argument";
+    case Errc::kMaxPayload:
+      return "max_payload";
+    case Errc::kHeadersNotSupported:
+      return "headers_not_supported";
+    case Errc::kBufferFull:
+      return "buffer_full";
+    case Errc::kDraining:
+      return "draining";
+    case Errc::kInvalidSubscription:
+      return "invalid_subscription";
+    case Errc::kProtocol:
+      return "protocol";
+    case Errc::kIo:
+      return "io";
+    case Errc::kServerError:
+      return "server_error";
+  }
+  return "?";
+}
+
+std::string Status::to_string() const {
+  if (is_ok()) return "ok";
+  return message_.empty() ? std::string(errc_name(code_)) : message_;
+}
+
+}  // namespace nats::client
