@@ -142,11 +142,13 @@ class ClientConnection final : public net::RemoteWork {
   // messages published directly).
   bool deliver_result(const SublistResult& r, const proto::PubArgs& args, std::string_view msg,
                       int import_depth);
+  inline bool deliver_matches(const SublistResult& r, const proto::PubArgs& args,
+                              std::string_view msg, int import_depth);
 
   // Accounts (client_connection_imports.cc): the slow paths, taken only by accounts with
   // mappings, imports or exports.
-  // Applies the account's mappings; true if the message was handled (mapped or dropped).
-  bool publish_mapped(const proto::PubArgs& args, std::string_view msg);
+  // Applies the account's mappings (if one covers the subject) and publishes.
+  void publish_mapped(const proto::PubArgs& args, std::string_view msg);
   // An internal subscription matched: a service import or a service reply.
   bool route_internal(Subscription& s, const proto::PubArgs& args, std::string_view msg,
                       int import_depth);
@@ -251,9 +253,9 @@ class ClientConnection final : public net::RemoteWork {
   };
   StringMap<std::unique_ptr<CachedResult>> match_cache_;
   uint64_t match_cache_gen_ = 0;
-  std::vector<ClientConnection*> touched_;  // targets with output queued in this batch
+  std::vector<ClientConnection*> touched_;         // targets with output queued in this batch
   std::vector<const ServiceImport*> import_path_;  // service imports the current message took
-  uint32_t queue_rand_;                     // xorshift state for queue member choice
+  uint32_t queue_rand_;                            // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
   uint64_t batch_out_msgs_ = 0, batch_out_bytes_ = 0;  // what this batch delivered to others
 
