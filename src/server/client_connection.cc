@@ -724,7 +724,10 @@ void ClientConnection::process_pub(const proto::PubArgs& a, std::string_view msg
   ++batch_in_msgs_;
   batch_in_bytes_ += msg.size();
   // Mappings rewrite the subject before anything looks at it (client_connection_imports.cc).
-  if (account_->has_mappings() && publish_mapped(a, msg)) return;
+  if (account_->has_mappings()) [[unlikely]] {
+    publish_mapped(a, msg);
+    return;
+  }
   publish(a, msg);
 }
 
@@ -763,7 +766,7 @@ void ClientConnection::publish(const proto::PubArgs& a, std::string_view msg) {
     match_cache_.emplace(std::string(a.subject), std::move(entry));
   }
 
-  const bool delivered = deliver_result(*r, a, msg, 0);
+  const bool delivered = deliver_matches(*r, a, msg, 0);
   if (!delivered && !a.reply.empty() && connect_.no_responders) {
     deliver_no_responders(a.reply, a.subject);
   }
@@ -771,6 +774,15 @@ void ClientConnection::publish(const proto::PubArgs& a, std::string_view msg) {
 
 bool ClientConnection::deliver_result(const SublistResult& r, const proto::PubArgs& a,
                                       std::string_view msg, int import_depth) {
+  return deliver_matches(r, a, msg, import_depth);
+}
+
+// The delivery loop itself, inlined into publish() so the plain message path makes no extra
+// call; deliver_result() is the copy the account paths use.
+[[gnu::always_inline]] inline bool ClientConnection::deliver_matches(const SublistResult& r,
+                                                                     const proto::PubArgs& a,
+                                                                     std::string_view msg,
+                                                                     int import_depth) {
   bool delivered = false;
   for (Subscription* s : r.psubs) {
     ClientConnection* c = s->client;

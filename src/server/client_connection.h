@@ -193,11 +193,13 @@ class ClientConnection final : public net::RemoteWork {
   // messages published directly).
   bool deliver_result(const SublistResult& r, const proto::PubArgs& args, std::string_view msg,
                       int import_depth);
+  inline bool deliver_matches(const SublistResult& r, const proto::PubArgs& args,
+                              std::string_view msg, int import_depth);
 
   // Accounts (client_connection_imports.cc): the slow paths, taken only by accounts with
   // mappings, imports or exports.
-  // Applies the account's mappings; true if the message was handled (mapped or dropped).
-  bool publish_mapped(const proto::PubArgs& args, std::string_view msg);
+  // Applies the account's mappings (if one covers the subject) and publishes.
+  void publish_mapped(const proto::PubArgs& args, std::string_view msg);
   // An internal subscription matched: a service import or a service reply.
   bool route_internal(Subscription& s, const proto::PubArgs& args, std::string_view msg,
                       int import_depth);
@@ -317,7 +319,7 @@ class ClientConnection final : public net::RemoteWork {
   uint64_t match_cache_gen_ = 0;
   DeliveryBatch out_batch_;  // targets with output queued in this read batch, and totals
   std::vector<const ServiceImport*> import_path_;  // service imports the current message took
-  uint32_t queue_rand_;                     // xorshift state for queue member choice
+  uint32_t queue_rand_;                            // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
 
   // Write side. `pending_` and the flags below are shared with producers under out_mu_;

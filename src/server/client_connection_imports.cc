@@ -79,20 +79,22 @@ void set_header(const proto::PubArgs& a, std::string_view msg, std::string_view 
 }
 }  // namespace
 
-bool ClientConnection::publish_mapped(const proto::PubArgs& a, std::string_view msg) {
+void ClientConnection::publish_mapped(const proto::PubArgs& a, std::string_view msg) {
   std::string mapped;
-  if (!account_->map_subject(a.subject, mapped)) return false;
+  if (!account_->map_subject(a.subject, mapped)) {
+    publish(a, msg);
+    return;
+  }
   if (Logger::instance().trace_enabled())
     trace_in("MAPPING", fmt::format("{} -> {}", a.subject, mapped));
   if (mapped.empty()) {
     // The weights chose to drop it.
     if (connect_.verbose) send_ok();
-    return true;
+    return;
   }
   proto::PubArgs m = a;
   m.subject = mapped;
   publish(m, msg);
-  return true;
 }
 
 bool ClientConnection::route_internal(Subscription& s, const proto::PubArgs& a,
