@@ -216,6 +216,35 @@ class ReloadWithClients(unittest.TestCase):
         self.assertEqual(results["natsd"], results["nats-server"])
         self.assertEqual(results["natsd"], [b"PONG\r\n", b"PONG\r\n"])
 
+    def test_user_moved_to_another_account(self):
+        accounts = """
+accounts {{
+  A: {{ users: [
+    {{user: bob, password: b}}
+{alice_a}
+  ] }}
+  B: {{ users: [
+    {{user: carol, password: c}}
+{alice_b}
+  ] }}
+}}
+"""
+        alice = "    {user: alice, password: a}"
+        def scenario(s):
+            a, b = Conn(s.port, "alice", "a"), Conn(s.port, "bob", "b")
+            a.ping()
+            b.ping()
+            # Alice now belongs to B: she is disconnected (she may log in again, into B); bob,
+            # untouched, stays.
+            s.reload(accounts.format(alice_a="", alice_b=alice))
+            out = (a.ping(), b.ping())
+            a.close()
+            b.close()
+            return out
+        results = self.each_server(accounts.format(alice_a=alice, alice_b=""), scenario)
+        self.assertEqual(results["natsd"], results["nats-server"])
+        self.assertEqual(results["natsd"], ([b""], [b"PONG\r\n"]))
+
     def test_no_message_lost_across_reloads_under_traffic(self):
         """A publisher and a subscriber that stay authorized while users come and go."""
         def scenario(s):
