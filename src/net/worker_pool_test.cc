@@ -62,7 +62,9 @@ TEST(WorkerPool, StopDropsQueuedJobsReleasingTheirCapturesAndRefusesNewOnes) {
   EXPECT_EQ(pool->queued(), 1u);
   EXPECT_EQ(token.use_count(), 2);
   std::thread stopper([&] { pool->stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // stop() takes the queue first, then waits for the running job: release that job only once
+  // the queue is gone, or the worker could pick the queued job up first.
+  while (pool->queued() != 0) std::this_thread::yield();
   release.set_value();  // the running job finishes; stop() then returns
   stopper.join();
   EXPECT_FALSE(ran.load());
