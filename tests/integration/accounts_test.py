@@ -12,17 +12,17 @@ natsd only. Standard library only; every wait is bounded; servers are always sto
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 import urllib.request
+
+from harness import ServerProcess
 
 NATSD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/apps/natsd/natsd"
 REF = sys.argv[2] if len(sys.argv) > 2 else "/usr/sbin/nats-server"
@@ -50,43 +50,17 @@ accounts {
 """
 
 
-class Server:
+class Server(ServerProcess):
     def __init__(self, exe: str):
         self.dir = tempfile.TemporaryDirectory()
-        conf = os.path.join(self.dir.name, "server.conf")
-        with open(conf, "w") as f:
-            f.write(CONFIG)
-        self.proc = subprocess.Popen(
-            [exe, "-c", conf, "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "--ports_file_dir",
-             self.dir.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            files = glob.glob(os.path.join(self.dir.name, "*.ports"))
-            if files:
-                try:
-                    ports = json.load(open(files[0]))
-                    self.port = int(ports["nats"][0].rsplit(":", 1)[1])
-                    self.http = ports["monitoring"][0]
-                    break
-                except (ValueError, KeyError, IndexError):
-                    pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"{exe} did not start")
-            time.sleep(0.02)
+        super().__init__(exe, self.dir.name, CONFIG, ("-m", "-1"))
 
     def get(self, path: str):
         with urllib.request.urlopen(self.http + path, timeout=IO_TIMEOUT) as r:
             return json.loads(r.read())
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().stop()
         self.dir.cleanup()
 
 

@@ -6,15 +6,14 @@ Usage: reload_test.py NATSD [REFERENCE_NATS_SERVER]
 """
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 from pathlib import Path
+
+from harness import ServerProcess
 
 NATSD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/apps/natsd/natsd"
 REF = sys.argv[2] if len(sys.argv) > 2 else "/usr/sbin/nats-server"
@@ -22,40 +21,8 @@ sys.argv = sys.argv[:1]
 SERVERS = {"natsd": NATSD, "nats-server": REF}
 
 
-class Server:
-    def __init__(self, binary, conf_text, d):
-        self.conf = Path(d, f"reload-{time.monotonic_ns()}.conf")
-        self.conf.write_text(conf_text)
-        self.log = Path(d, self.conf.stem + ".log")
-        self.proc = subprocess.Popen([binary, "-c", str(self.conf), "-a", "127.0.0.1", "-p", "-1",
-                                      "--ports_file_dir", d, "-l", str(self.log)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ports = Path(d, f"{Path(binary).name}_{self.proc.pid}.ports")
-        deadline = time.monotonic() + 10
-        while not ports.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{binary} did not start: {self.log.read_text()}")
-            time.sleep(0.02)
-        time.sleep(0.05)
-        self.port = int(json.loads(ports.read_text())["nats"][0].rsplit(":", 1)[1])
-        self.reloads = 0
-
-    def reload(self, conf_text, expect_ok=True):
-        """Rewrites the file, sends SIGHUP and waits until the server logged the outcome."""
-        self.conf.write_text(conf_text)
-        marker = "Reloaded server configuration" if expect_ok else "Failed to reload"
-        before = self.log.read_text().count(marker)
-        self.proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 10
-        while self.log.read_text().count(marker) <= before:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {marker!r} in the log:\n{self.log.read_text()[-2000:]}")
-            time.sleep(0.02)
-        time.sleep(0.1)  # nats-server logs before it has finished checking clients
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+def Server(binary, conf_text, d):
+    return ServerProcess(binary, d, conf_text)
 
 
 class Conn:

@@ -11,12 +11,13 @@ Usage: sysacc_test.py NATSD [REFERENCE_NATS_SERVER]
 import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 from pathlib import Path
+
+from harness import ServerProcess
 
 NATSD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/apps/natsd/natsd"
 REF = sys.argv[2] if len(sys.argv) > 2 else "/usr/sbin/nats-server"
@@ -44,26 +45,8 @@ MASKED = {"id", "server_id", "server_name", "timestamp", "time", "start", "stop"
           "gomaxprocs", "cid", "total", "sid", "msgs", "http_port", "host_port"}
 
 
-class Server:
-    def __init__(self, binary, d):
-        self.conf = Path(d, f"sys-{time.monotonic_ns()}.conf")
-        self.conf.write_text(CONF)
-        self.log = Path(d, self.conf.stem + ".log")
-        self.proc = subprocess.Popen([binary, "-c", str(self.conf), "-a", "127.0.0.1", "-p", "-1",
-                                      "--ports_file_dir", d, "-l", str(self.log)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ports = Path(d, f"{Path(binary).name}_{self.proc.pid}.ports")
-        deadline = time.monotonic() + 10
-        while not ports.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{binary} did not start")
-            time.sleep(0.02)
-        time.sleep(0.05)
-        self.port = int(json.loads(ports.read_text())["nats"][0].rsplit(":", 1)[1])
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+def Server(binary, d):
+    return ServerProcess(binary, d, CONF)
 
 
 class Conn:

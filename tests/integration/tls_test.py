@@ -20,6 +20,8 @@ import unittest
 import urllib.request
 from pathlib import Path
 
+from harness import ServerProcess
+
 NATSD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/apps/natsd/natsd"
 REF = sys.argv[2] if len(sys.argv) > 2 else "/usr/sbin/nats-server"
 sys.argv = sys.argv[:1]
@@ -67,30 +69,8 @@ def spki_sha256(cert_path):
     return hashlib.sha256(der).hexdigest()
 
 
-class Server:
-    def __init__(self, binary, conf_text, d, extra=()):
-        self.dir = d
-        conf = self.conf = Path(d, f"server-{time.monotonic_ns()}.conf")
-        conf.write_text(conf_text)
-        self.log = Path(d, conf.stem + ".log")
-        self.proc = subprocess.Popen([binary, "-c", str(conf), "-a", "127.0.0.1", "-p", "-1",
-                                      "--ports_file_dir", d, "-l", str(self.log), *extra],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        name = Path(binary).name
-        ports = Path(d, f"{name}_{self.proc.pid}.ports")
-        deadline = time.monotonic() + 10
-        while not ports.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{binary} did not start: {self.log.read_text()}")
-            time.sleep(0.02)
-        time.sleep(0.05)
-        p = json.loads(ports.read_text())
-        self.port = int(p["nats"][0].rsplit(":", 1)[1])
-        self.http = p.get("monitoring", [None])[0]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+def Server(binary, conf_text, d, extra=()):
+    return ServerProcess(binary, d, conf_text, extra)
 
 
 def tls_context(certs, client=None):
@@ -270,15 +250,8 @@ class Reload(TlsBase):
             old.send(b'CONNECT {"verbose":false}\r\nSUB x 1\r\nPING\r\n')
             old.line()
             first = old.sock.getpeercert()["subject"]
-            s.conf.write_text(self.tls_block().replace("server.pem", "server2.pem")
-                            .replace("server-key.pem", "server2-key.pem"))
-            before = s.log.read_text().count("Reloaded server configuration")
-            s.proc.send_signal(1)
-            deadline = time.monotonic() + 10
-            while s.log.read_text().count("Reloaded server configuration") <= before:
-                assert time.monotonic() < deadline, s.log.read_text()
-                time.sleep(0.02)
-            time.sleep(0.1)
+            s.reload(self.tls_block().replace("server.pem", "server2.pem")
+                     .replace("server-key.pem", "server2-key.pem"))
             new = Conn(s.port, tls_context(self.certs))
             second = new.sock.getpeercert()["subject"]
             new.send(b'CONNECT {"verbose":false}\r\nPUB x 2\r\nhi\r\nPING\r\n')
