@@ -62,23 +62,21 @@ const CipherName* find_cipher(std::string_view go) {
   return nullptr;
 }
 
-std::string join_openssl_ciphers(const std::vector<std::string>& go_names) {
+// OpenSSL's cipher list for Go names (TLS 1.3 names are skipped: not configurable); with no
+// names, every secure suite.
+std::string openssl_ciphers(const std::vector<std::string>& go_names) {
   std::string list;
-  for (const auto& n : go_names) {
-    const CipherName* c = find_cipher(n);
-    if (c == nullptr) continue;  // a TLS 1.3 name: not configurable
-    if (!list.empty()) list += ':';
-    list += c->openssl;
-  }
-  return list;
-}
-
-std::string default_openssl_ciphers() {
-  std::string list;
-  for (const auto& c : kCiphers) {
-    if (c.insecure) continue;
+  auto add = [&list](const CipherName& c) {
     if (!list.empty()) list += ':';
     list += c.openssl;
+  };
+  if (go_names.empty()) {
+    for (const auto& c : kCiphers) {
+      if (!c.insecure) add(c);
+    }
+  }
+  for (const auto& n : go_names) {
+    if (const CipherName* c = find_cipher(n)) add(*c);
   }
   return list;
 }
@@ -211,10 +209,9 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsSettings& s, Role role,
     *error = "cannot set the minimum TLS version: " + take_openssl_errors();
     return nullptr;
   }
-  std::string ciphers =
-      s.cipher_suites.empty() ? default_openssl_ciphers() : join_openssl_ciphers(s.cipher_suites);
+  std::string ciphers = openssl_ciphers(s.cipher_suites);
   // Only TLS 1.3 names configured: TLS 1.2 keeps its defaults, as Go ignores those names.
-  if (ciphers.empty()) ciphers = default_openssl_ciphers();
+  if (ciphers.empty()) ciphers = openssl_ciphers({});
   if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
     *error = "none of the configured cipher suites is available: " + take_openssl_errors();
     return nullptr;

@@ -92,17 +92,34 @@ void ClientConnection::start() {
       tls_deadline_ns_ = now + (tls_phase_ == TlsPhase::kAwaitFirst
                                     ? o.tls_handshake_first_fallback.count()
                                     : o.tls_timeout.count());
-    } else {
-      if (!send_info_now()) return;
-      tls_phase_ = o.allow_non_tls ? TlsPhase::kSniff : TlsPhase::kHandshake;
-      tls_deadline_ns_ = now + o.tls_timeout.count();
+    } else if (!send_info_then_await_tls(now)) {
+      return;
     }
     arm_read();
     return;
   }
-  if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
+  start_auth_timer(now);
   send_proto(server_.client_info_line(*this));
   arm_read();
+}
+
+void ClientConnection::start_auth_timer(int64_t now) {
+  if (auth_required_) connect_deadline_ns_ = now + server_.opts().auth_timeout.count();
+}
+
+bool ClientConnection::send_info_then_await_tls(int64_t now) {
+  if (!send_info_now()) return false;
+  const Options& o = server_.opts();
+  tls_phase_ = o.allow_non_tls ? TlsPhase::kSniff : TlsPhase::kHandshake;
+  tls_deadline_ns_ = now + o.tls_timeout.count();
+  return true;
+}
+
+void ClientConnection::continue_in_plain_text(int64_t now) {
+  tls_.reset();
+  tls_phase_ = TlsPhase::kNone;
+  tls_deadline_ns_ = 0;
+  start_auth_timer(now);
 }
 
 bool ClientConnection::send_info_now() {
@@ -158,9 +175,7 @@ void ClientConnection::advance_tls() {
         start_tls_handshake();
         return;
       }
-      tls_.reset();
-      tls_phase_ = TlsPhase::kNone;
-      if (auth_required_) connect_deadline_ns_ = mono_nanos() + server_.opts().auth_timeout.count();
+      continue_in_plain_text(mono_nanos());
       on_readable();
       return;
     }
@@ -203,8 +218,7 @@ void ClientConnection::on_tls_established() {
   tls_cipher_ = tls_->cipher_suite();
   log_debug("{} - TLS handshake complete", log_prefix_);
   log_debug("{} - TLS version {}, cipher suite {}", log_prefix_, tls_version_, tls_cipher_);
-  const int64_t now = mono_nanos();
-  if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
+  start_auth_timer(mono_nanos());
   if (!info_sent_plain_ && !send_info_now()) return;
   // The client may have sent its CONNECT right behind the handshake; OpenSSL may hold it.
   on_readable();
@@ -495,9 +509,7 @@ void ClientConnection::reauthorize() {
     // credentials, the usual auth timeout applies from here.
     const bool was_required = auth_required_;
     auth_required_ = auth.auth_required();
-    if (auth_required_ && !was_required) {
-      connect_deadline_ns_ = mono_nanos() + server_.opts().auth_timeout.count();
-    }
+    if (!was_required) start_auth_timer(mono_nanos());
     return;
   }
   if (pending_auth_ != nullptr) {
@@ -1235,16 +1247,11 @@ void ClientConnection::housekeeping(int64_t now) {
     switch (tls_phase_) {
       case TlsPhase::kAwaitFirst:
         // handshake_first with fallback: a silent client gets INFO and the usual TLS upgrade.
-        if (!send_info_now()) return;
-        tls_phase_ = o.allow_non_tls ? TlsPhase::kSniff : TlsPhase::kHandshake;
-        tls_deadline_ns_ = now + o.tls_timeout.count();
+        if (!send_info_then_await_tls(now)) return;
         break;
       case TlsPhase::kSniff:
         // Silent for the whole TLS timeout: nats-server then takes it for a plain client.
-        tls_.reset();
-        tls_phase_ = TlsPhase::kNone;
-        tls_deadline_ns_ = 0;
-        if (auth_required_) connect_deadline_ns_ = now + o.auth_timeout.count();
+        continue_in_plain_text(now);
         break;
       case TlsPhase::kHandshake:
         log_error("{} - TLS handshake timeout", log_prefix_);

@@ -164,6 +164,13 @@ class ClientConnection final : public net::RemoteWork {
     kReady,       // TLS established
   };
   void start_tls_handshake();
+  // INFO in plain text, then the handshake (or, with allow_non_tls, the client's first byte);
+  // false if INFO could not be sent (closed).
+  bool send_info_then_await_tls(int64_t now);
+  // allow_non_tls and the client spoke plain text (or nothing): no TLS for this connection.
+  void continue_in_plain_text(int64_t now);
+  // CONNECT must come within auth_timeout from now (when authentication is required).
+  void start_auth_timer(int64_t now);
   // Advances whichever set-up phase is active; called when the socket is ready.
   void advance_tls();
   void on_tls_established();
