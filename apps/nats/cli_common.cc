@@ -42,6 +42,12 @@ void add_global_flags(CLI::App& app, GlobalFlags& g) {
   app.add_option("--creds", g.creds, "User credentials file (JWT and nkey seed)")
       ->envname("NATS_CREDS");
   app.add_option("--nkey", g.nkey, "User nkey seed file")->envname("NATS_NKEY");
+  app.add_option("--tlscert", g.tls_cert, "TLS client certificate file")->envname("NATS_CERT");
+  app.add_option("--tlskey", g.tls_key, "TLS client private key file")->envname("NATS_KEY");
+  app.add_option("--tlsca", g.tls_ca, "CA file to verify the server's certificate with")
+      ->envname("NATS_CA");
+  app.add_flag("--tlsfirst", g.tls_first,
+               "Start TLS before the server's INFO (servers with handshake_first)");
   app.add_option("--timeout", g.timeout, "Time to wait on responses from NATS")
       ->envname("NATS_TIMEOUT")
       ->capture_default_str()
@@ -58,6 +64,10 @@ std::unique_ptr<client::Connection> connect(const GlobalFlags& g, client::Option
   o.name = g.connection_name.empty() ? "NATS CLI (nats-cpp)" : g.connection_name;
   o.connect_timeout = g.timeout_ms();
   o.creds_file = g.creds;
+  o.tls.cert_file = g.tls_cert;
+  o.tls.key_file = g.tls_key;
+  o.tls.ca_file = g.tls_ca;
+  o.tls.handshake_first = g.tls_first;
   if (!g.nkey.empty()) {
     std::ifstream in(g.nkey);
     std::string seed;

@@ -22,7 +22,11 @@ struct GlobalFlags {
   std::string user;
   std::string password;
   std::string creds;
-  std::string nkey;  // path to a file holding an nkey seed, as in natscli
+  std::string nkey;      // path to a file holding an nkey seed, as in natscli
+  std::string tls_cert;  // client certificate
+  std::string tls_key;
+  std::string tls_ca;  // CA the server certificate must lead to
+  bool tls_first = false;
   std::string timeout = "5s";
   std::string connection_name;
   int exit_code = 0;
@@ -30,7 +34,8 @@ struct GlobalFlags {
   std::chrono::milliseconds timeout_ms() const;
 };
 
-// Adds -s/--server, --user, --password, --creds, --nkey, --timeout, --connection-name.
+// Adds -s/--server, --user, --password, --creds, --nkey, --tlscert, --tlskey, --tlsca,
+// --tlsfirst, --timeout, --connection-name.
 void add_global_flags(CLI::App& app, GlobalFlags& g);
 
 // Connects with the global flags; prints the error and returns nullptr on failure.

@@ -2,6 +2,7 @@
 
 #include "base/check.h"
 #include "connection_impl.h"
+#include "tls_config.h"
 
 namespace nats::client {
 
@@ -31,8 +32,15 @@ Result<std::unique_ptr<Connection>> Connection::connect(Options options) {
     if (!c) return c.status();
     creds = std::move(c.value());
   }
+  // Bad certificate or key files fail here, before any server is tried.
+  std::unique_ptr<asio::ssl::context> tls_ctx;
+  if (options.tls.wanted()) {
+    auto ctx = detail::make_tls_context(options.tls);
+    if (!ctx) return ctx.status();
+    tls_ctx = std::move(ctx.value());
+  }
   auto impl = std::make_shared<detail::ConnectionImpl>(std::move(options), std::move(pool.value()),
-                                                       std::move(creds));
+                                                       std::move(creds), std::move(tls_ctx));
   std::unique_ptr<Connection> conn(new Connection(impl));
   if (Status s = impl->start(conn.get()); !s) return s;
   return conn;

@@ -25,11 +25,13 @@ Status closed_error() { return Status(Errc::kConnectionClosed, "nats: connection
 
 }  // namespace
 
-ConnectionImpl::ConnectionImpl(Options opts, ServerPool pool, std::optional<Creds> creds)
+ConnectionImpl::ConnectionImpl(Options opts, ServerPool pool, std::optional<Creds> creds,
+                               std::unique_ptr<asio::ssl::context> tls_ctx)
     : opts_(std::move(opts)),
       pool_(std::move(pool)),
       creds_(std::move(creds)),
       work_(asio::make_work_guard(io_)),
+      tls_ctx_(std::move(tls_ctx)),
       transport_(io_),
       resolver_(io_),
       ping_timer_(io_),

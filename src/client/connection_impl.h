@@ -69,7 +69,8 @@ struct Waiter {
 
 class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
  public:
-  ConnectionImpl(Options opts, ServerPool pool, std::optional<Creds> creds);
+  ConnectionImpl(Options opts, ServerPool pool, std::optional<Creds> creds,
+                 std::unique_ptr<asio::ssl::context> tls_ctx);
   ~ConnectionImpl();
 
   // Starts the threads and waits for the first connection (or its failure).
@@ -129,6 +130,8 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
   void give_up(Status why);
   // Handshake reads: parses until the handler stops (INFO, PONG, -ERR), keeping what follows.
   asio::awaitable<Status> read_handshake(Handshake& h);
+  // The TLS client handshake with this server (makes tls_ctx_ the first time).
+  asio::awaitable<Status> start_tls(const ServerUrl& url);
   // An INFO after the handshake: lame duck mode, new connect_urls.
   void apply_info(ServerInfo info);
   void handle_response(std::string_view subject, std::string_view headers,
@@ -157,6 +160,9 @@ class ConnectionImpl : public std::enable_shared_from_this<ConnectionImpl> {
 
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
+  // Made by connect() when the options ask for TLS, else on the I/O thread when a server first
+  // requires it; then only read.
+  std::unique_ptr<asio::ssl::context> tls_ctx_;
   Transport transport_;
   asio::ip::tcp::resolver resolver_;  // host names of the server URLs; cancelled at close
   asio::steady_timer ping_timer_;

@@ -38,6 +38,7 @@ Result<ServerInfo> parse_server_info(std::string_view text) {
   info.headers = flag("headers");
   info.auth_required = flag("auth_required");
   info.tls_required = flag("tls_required");
+  info.tls_available = flag("tls_available");
   info.jetstream = flag("jetstream");
   info.lame_duck_mode = flag("ldm");
   info.client_id = uint64_t(num("client_id"));
@@ -64,9 +65,9 @@ Result<std::string> sign_nonce(std::string_view seed, std::string_view nonce) {
 }
 
 Result<std::string> connect_json(const Options& opts, const ServerUrl& url, const ServerInfo& info,
-                                 const Creds* creds) {
+                                 const Creds* creds, bool over_tls) {
   json c = {
-      {"verbose", false},    {"pedantic", false},         {"tls_required", false},
+      {"verbose", false},    {"pedantic", false},         {"tls_required", over_tls},
       {"lang", kClientLang}, {"version", kClientVersion}, {"protocol", 1},
       {"echo", opts.echo},   {"headers", true},           {"no_responders", true},
   };

@@ -7,6 +7,7 @@
 #include "connection_impl.h"
 #include "crypto/random.h"
 #include "handshake.h"
+#include "tls_config.h"
 
 namespace nats::client::detail {
 
@@ -166,6 +167,19 @@ asio::awaitable<Status> ConnectionImpl::read_handshake(Handshake& h) {
   }
 }
 
+asio::awaitable<Status> ConnectionImpl::start_tls(const ServerUrl& url) {
+  if (!tls_ctx_) {
+    auto ctx = make_tls_context(opts_.tls);
+    if (!ctx) co_return ctx.status();
+    tls_ctx_ = std::move(ctx.value());
+  }
+  std::string verify_name;
+  if (!opts_.tls.skip_verify) {
+    verify_name = opts_.tls.server_name.empty() ? url.host : opts_.tls.server_name;
+  }
+  co_return co_await transport_.upgrade_to_tls(*tls_ctx_, verify_name);
+}
+
 asio::awaitable<Status> ConnectionImpl::try_server(const ServerUrl& url) {
   transport_.close();
   parser_.reset();
@@ -203,16 +217,30 @@ asio::awaitable<Status> ConnectionImpl::try_server(const ServerUrl& url) {
   }
   transport_.set_no_delay();
 
+  // TLS comes before INFO when the server is told to expect it (handshake_first), otherwise
+  // right after INFO when either side asks for it.
+  if (opts_.tls.handshake_first) {
+    if (Status s = co_await start_tls(url); !s) co_return fail(s);
+  }
   Handshake h;
   if (Status s = co_await read_handshake(h); !s) co_return fail(s);
   if (!h.info_json) co_return fail(Status(Errc::kProtocol, "nats: expected INFO from the server"));
   auto info = parse_server_info(*h.info_json);
   if (!info) co_return fail(info.status());
-  if (info->tls_required) {
-    co_return fail(Status(Errc::kIo, "nats: server " + url.host_port() +
-                                         " requires TLS, which this client does not support yet"));
+  const bool want_tls = opts_.tls.wanted() || url.scheme == "tls";
+  if (!transport_.is_tls() && (want_tls || info->tls_required)) {
+    if (!info->tls_required && !info->tls_available) {
+      co_return fail(
+          Status(Errc::kTls, "nats: secure connection not available from " + url.host_port()));
+    }
+    // The server says nothing more until the handshake: bytes after INFO would be a protocol
+    // violation, and they could not be part of the encrypted stream anyway.
+    if (!handshake_leftover_.empty()) {
+      co_return fail(Status(Errc::kProtocol, "nats: unexpected data before the TLS handshake"));
+    }
+    if (Status s = co_await start_tls(url); !s) co_return fail(s);
   }
-  auto cj = connect_json(opts_, url, *info, creds_ ? &*creds_ : nullptr);
+  auto cj = connect_json(opts_, url, *info, creds_ ? &*creds_ : nullptr, transport_.is_tls());
   if (!cj) co_return fail(cj.status());
   const std::string hello = "CONNECT " + cj.value() + "\r\nPING\r\n";
   if (auto [wec, wn] = co_await transport_.async_write(asio::buffer(hello), kUse); wec) {
@@ -263,7 +291,7 @@ void ConnectionImpl::after_handshake(const ServerUrl& url, ServerInfo info) {
     }
   }
   std::lock_guard lock(mu_);
-  connected_url_ = url.to_string();
+  connected_url_ = transport_.is_tls() ? "tls://" + url.host_port() : url.to_string();
   info_ = std::move(info);
   resend += pending_;
   pending_.swap(resend);

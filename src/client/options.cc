@@ -42,6 +42,9 @@ Status Options::validate() const {
   int kinds = !creds_file.empty() + !nkey_seed.empty() + !token.empty() + !user.empty();
   if (kinds > 1) return bad("nats: give one kind of credentials (creds, nkey, token or user)");
   if (user.empty() && !password.empty()) return bad("nats: a password needs a user");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return bad("nats: a TLS client certificate needs its key, and a key its certificate");
+  }
   return Status();
 }
 

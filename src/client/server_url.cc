@@ -24,8 +24,7 @@ Result<ServerUrl> parse_server_url(std::string_view text) {
     u.scheme = ascii_lower(rest.substr(0, p));
     rest.remove_prefix(p + 3);
   }
-  if (u.scheme == "tls") return bad("TLS is not supported by this client yet");
-  if (u.scheme != "nats") return bad("unknown scheme '" + u.scheme + "'");
+  if (u.scheme != "nats" && u.scheme != "tls") return bad("unknown scheme '" + u.scheme + "'");
   if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
     rest = rest.substr(0, slash);  // a path means nothing to NATS
   }

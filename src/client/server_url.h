@@ -12,7 +12,7 @@ namespace nats::client::detail {
 inline constexpr int kDefaultPort = 4222;
 
 struct ServerUrl {
-  std::string scheme = "nats";  // "nats" or "tls" (TLS is refused until the TLS slice lands)
+  std::string scheme = "nats";  // "nats", or "tls": this server must be spoken to over TLS
   std::string host;
   int port = kDefaultPort;
   std::string user;  // user, or the token when there is no password

@@ -52,9 +52,15 @@ TEST(ServerUrl, Refusals) {
   EXPECT_FALSE(parse_server_url("nats://h:12x"));
   EXPECT_FALSE(parse_server_url("http://h"));
   EXPECT_FALSE(parse_server_url("nats://[::1"));
-  auto tls = parse_server_url("tls://h");
-  ASSERT_FALSE(tls);
-  EXPECT_NE(tls.status().message().find("TLS is not supported"), std::string::npos);
+}
+
+TEST(ServerUrl, TlsSchemeIsKept) {
+  auto tls = parse_server_url("tls://user:pw@h:4443");
+  ASSERT_TRUE(tls) << tls.status().to_string();
+  EXPECT_EQ(tls->scheme, "tls");
+  EXPECT_EQ(tls->host, "h");
+  EXPECT_EQ(tls->port, 4443);
+  EXPECT_EQ(tls->to_string(), "tls://h:4443");
 }
 
 }  // namespace

@@ -40,6 +40,8 @@ std::string_view errc_name(Errc code) {
       return "protocol";
     case Errc::kIo:
       return "io";
+    case Errc::kTls:
+      return "tls";
     case Errc::kServerError:
       return "server_error";
   }

@@ -155,15 +155,20 @@ TEST(ClientScripted, RefusedCredentialsAreAnAuthorizationError) {
   EXPECT_EQ(nc.status().message(), "nats: Authorization Violation");
 }
 
-TEST(ClientScripted, TlsRequiredIsRefusedClearly) {
+TEST(ClientScripted, TlsRequiredButPlainTextAnswerFailsTheHandshake) {
+  // The server asks for TLS, then answers the client's hello in plain text: the handshake
+  // fails with kTls instead of the client falling back to plain text.
   FakeServer server;
   Result<std::unique_ptr<Connection>> nc(Errc::kIo, "not run");
   std::thread t([&] { nc = Connection::connect(scripted_options(server)); });
   ASSERT_TRUE(server.accept(R"(INFO {"server_id":"FAKE","proto":1,"tls_required":true})"
                             "\r\n"));
+  ASSERT_TRUE(server.send("-ERR 'Secure Connection - TLS Required'\r\n"));
+  server.close_client();
   t.join();
   ASSERT_FALSE(nc);
-  EXPECT_NE(nc.status().message().find("requires TLS"), std::string::npos)
+  EXPECT_EQ(nc.code(), Errc::kTls) << nc.status().to_string();
+  EXPECT_NE(nc.status().message().find("TLS handshake failed"), std::string::npos)
       << nc.status().to_string();
 }
 

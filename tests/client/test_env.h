@@ -20,6 +20,12 @@ inline std::string server_url() {
   return url != nullptr ? url : "nats://127.0.0.1:4222";
 }
 
+// The test server's client port (NATS_SERVER_PORT), 4222 when run by hand.
+inline int server_port() {
+  const char* port = std::getenv("NATS_SERVER_PORT");
+  return port != nullptr ? std::atoi(port) : 4222;
+}
+
 // Options for the test server with quick reconnects.
 inline Options test_options() {
   Options o;

@@ -348,5 +348,54 @@ class Connection(ToolTest):
                     srv.stop()
 
 
+MAKE_CERTS = Path(__file__).resolve().parents[1] / "interop" / "tls" / "make_certs.sh"
+
+
+class Tls(ToolTest):
+    """--tlsca, --tlscert and --tlskey against servers that require TLS (and client certs)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.servers = []
+        cls.certs = tempfile.TemporaryDirectory()
+        subprocess.run([str(MAKE_CERTS), cls.certs.name], check=True, timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.certs.cleanup()
+
+    def cert(self, name):
+        return os.path.join(self.certs.name, name)
+
+    def test_tls_ca_flag_verifies_the_server(self):
+        for name, binary in SERVERS:
+            with self.subTest(server=name):
+                srv = Server(binary, "-c", self.cert("tls.conf"))
+                try:
+                    ok = self.nats(srv, "req", "--tlsca", self.cert("ca.pem"), "nobody", "x")
+                    self.assertEqual(ok.returncode, 1)
+                    self.assertIn("no responders", ok.stderr)  # connected over TLS, then 503
+                    bad = self.nats(srv, "pub", "x", "y", "--tlsca", self.cert("other-ca.pem"))
+                    self.assertEqual(bad.returncode, 1)
+                    self.assertIn("certificate verify failed", bad.stderr)
+                finally:
+                    srv.stop()
+
+    def test_tls_client_certificate_flags(self):
+        for name, binary in SERVERS:
+            with self.subTest(server=name):
+                srv = Server(binary, "-c", self.cert("tls_verify.conf"))
+                try:
+                    common = ["--tlsca", self.cert("ca.pem")]
+                    ok = self.nats(srv, "pub", "x", "y", *common, "--tlscert",
+                                   self.cert("alice.pem"), "--tlskey", self.cert("alice-key.pem"))
+                    self.assertEqual(ok.returncode, 0, ok.stderr)
+                    self.assertIn("Published 1 bytes", ok.stdout)
+                    refused = self.nats(srv, "pub", "x", "y", *common)
+                    self.assertEqual(refused.returncode, 1)
+                finally:
+                    srv.stop()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

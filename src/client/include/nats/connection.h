@@ -44,6 +44,7 @@ struct ServerInfo {
   bool headers = false;
   bool auth_required = false;
   bool tls_required = false;
+  bool tls_available = false;  // TLS offered but not required (allow_non_tls)
   bool jetstream = false;
   bool lame_duck_mode = false;
   uint64_t client_id = 0;

@@ -22,6 +22,28 @@ using ConnectionCallback = std::function<void(Connection&)>;
 using ErrorCallback =
     std::function<void(Connection&, const Status& error, std::string_view subject)>;
 
+// TLS towards the server. The connection is upgraded to TLS when the server requires it (INFO
+// tls_required), when the URL is tls://, or when `secure` is set; setting a CA or a client
+// certificate implies `secure`, as in nats.go. A client that wants TLS and meets a server that
+// offers none fails rather than talking in plain text.
+struct TlsOptions {
+  bool secure = false;
+  std::string ca_file;    // PEM roots the server's chain must lead to; empty: the system's roots
+  std::string cert_file;  // PEM client certificate (chain), for servers that verify clients
+  std::string key_file;   // its private key
+  // Name the server certificate must carry and the SNI sent; empty: the URL's host (an IP
+  // address is then checked against the certificate's IP SANs).
+  std::string server_name;
+  bool skip_verify = false;  // accept any server certificate: for tests only
+  // TLS before INFO, for servers configured with handshake_first (nats-server >= 2.10.3).
+  bool handshake_first = false;
+
+  // True when any TLS is asked for by these options alone.
+  bool wanted() const {
+    return secure || handshake_first || !ca_file.empty() || !cert_file.empty();
+  }
+};
+
 struct Options {
   using Millis = std::chrono::milliseconds;
 
@@ -40,6 +62,8 @@ struct Options {
   std::string token;
   std::string nkey_seed;   // "SU...": the public key and a signature of the nonce are sent
   std::string creds_file;  // a .creds file holding a user JWT and its nkey seed
+
+  TlsOptions tls;
 
   bool echo = true;  // false: no messages of our own publishes
   std::string inbox_prefix = "_INBOX";

@@ -29,6 +29,7 @@ enum class Errc {
   kInvalidSubscription,  // unsubscribed, closed, or its auto-unsubscribe limit was reached
   kProtocol,             // the server sent something we cannot parse
   kIo,                   // a socket error
+  kTls,                  // TLS failed: handshake, certificate check, or TLS wanted but not offered
   kServerError,          // an -ERR from the server not covered above
 };
 
