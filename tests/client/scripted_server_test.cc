@@ -163,6 +163,8 @@ TEST(ClientScripted, TlsRequiredButPlainTextAnswerFailsTheHandshake) {
   std::thread t([&] { nc = Connection::connect(scripted_options(server)); });
   ASSERT_TRUE(server.accept(R"(INFO {"server_id":"FAKE","proto":1,"tls_required":true})"
                             "\r\n"));
+  // A TLS record of type handshake (0x16), version 3.x: the client's hello.
+  ASSERT_TRUE(server.wait_for(std::string_view("\x16\x03", 2)));
   ASSERT_TRUE(server.send("-ERR 'Secure Connection - TLS Required'\r\n"));
   server.close_client();
   t.join();
