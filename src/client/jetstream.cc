@@ -222,7 +222,10 @@ Status JetStream::delete_msg(std::string_view stream, uint64_t seq, bool erase) 
 
 // ---------------------------------------------------------------- consumers
 
-Result<ConsumerInfo> JetStream::add_consumer(std::string_view stream, const ConsumerConfig& cfg) {
+namespace detail {
+
+Result<ConsumerInfo> create_consumer(const JsContext& ctx, std::string_view stream,
+                                     const ConsumerConfig& cfg) {
   if (!valid_name(stream)) return bad_stream_name();
   if (!cfg.durable_name.empty() && !valid_name(cfg.durable_name)) return bad_consumer_name();
   if (!cfg.name.empty() && !valid_name(cfg.name)) return bad_consumer_name();
@@ -237,10 +240,22 @@ Result<ConsumerInfo> JetStream::add_consumer(std::string_view stream, const Cons
   } else {
     subject = join("CONSUMER.CREATE", stream);
   }
-  Json req{{"stream_name", stream}, {"config", detail::to_json(cfg)}};
-  auto r = detail::api_call(ctx_, subject, req.dump());
+  Json req{{"stream_name", stream}, {"config", to_json(cfg)}};
+  auto r = api_call(ctx, subject, req.dump());
   if (!r) return r.status();
-  return detail::consumer_info_from(*r);
+  return consumer_info_from(*r);
+}
+
+Status delete_consumer(const JsContext& ctx, std::string_view stream, std::string_view consumer) {
+  if (!valid_name(stream)) return bad_stream_name();
+  if (!valid_name(consumer)) return bad_consumer_name();
+  return success_or_error(api_call(ctx, join(join("CONSUMER.DELETE", stream), consumer), ""));
+}
+
+}  // namespace detail
+
+Result<ConsumerInfo> JetStream::add_consumer(std::string_view stream, const ConsumerConfig& cfg) {
+  return detail::create_consumer(ctx_, stream, cfg);
 }
 
 Result<ConsumerInfo> JetStream::consumer_info(std::string_view stream, std::string_view consumer) {
@@ -252,10 +267,7 @@ Result<ConsumerInfo> JetStream::consumer_info(std::string_view stream, std::stri
 }
 
 Status JetStream::delete_consumer(std::string_view stream, std::string_view consumer) {
-  if (!valid_name(stream)) return bad_stream_name();
-  if (!valid_name(consumer)) return bad_consumer_name();
-  return success_or_error(
-      detail::api_call(ctx_, join(join("CONSUMER.DELETE", stream), consumer), ""));
+  return detail::delete_consumer(ctx_, stream, consumer);
 }
 
 Result<ConsumerPage> JetStream::list_consumers(std::string_view stream, int64_t offset) {

@@ -44,6 +44,12 @@ Status api_error_status(const ApiError& e);
 // that does not parse.
 Result<Json> api_call(const JsContext& ctx, std::string_view suffix, std::string_view body);
 
+// Consumer create (the subject by durable / name / neither) and delete, shared by JetStream
+// and the consumers that remake their server-side consumer (ordered).
+Result<ConsumerInfo> create_consumer(const JsContext& ctx, std::string_view stream,
+                                     const ConsumerConfig& cfg);
+Status delete_consumer(const JsContext& ctx, std::string_view stream, std::string_view consumer);
+
 // The state of publish_async (js_publish.cc), made with every JetStream; no subscription yet.
 std::shared_ptr<AsyncPubState> make_async_pub_state(Connection* nc, int max_pending);
 
