@@ -152,9 +152,9 @@ class JetStream {
   Result<NamesPage> consumer_names(std::string_view stream, int64_t offset = 0);
 
   // ---- publishing ----
-  // Publishes and waits for the stream's ack. kJetStreamNotEnabled (after the retries) when no
-  // stream takes the subject; kApiError with err_code 10071 / 10070 / 10060 / 10164 when an
-  // expectation fails.
+  // Publishes and waits for the stream's ack. kNoResponders ("no response from stream", after
+  // the retries) when no stream takes the subject; kApiError with err_code 10071 (wrong last
+  // sequence), 10070 (wrong last msg id) or 10060 (wrong stream) when an expectation fails.
   Result<PubAck> publish(std::string_view subject, std::string_view data,
                          const PubOptions& opts = {});
   // Publishes without waiting; the ack comes back on the delivery thread. At most

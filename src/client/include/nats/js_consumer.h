@@ -43,7 +43,7 @@ struct ConsumeOptions {
   int batch = 100;                              // messages asked for per pull request
   int64_t max_bytes = 0;                        // per pull request; 0: no limit
   std::chrono::milliseconds expires{30000};     // how long each pull request waits
-  std::chrono::milliseconds idle_heartbeat{0};  // 0: expires/10 capped at 30 s, as nats.go
+  std::chrono::milliseconds idle_heartbeat{0};  // 0: expires / 2, at most 30 s
   int threshold = 0;                            // refill below this many; 0: batch / 2
   std::function<void(const Status&)> error_cb;  // missed heartbeats, consumer deleted, ...
 };
