@@ -83,16 +83,19 @@ void AsyncPubState::on_ack(const Message& m) {
     std::lock_guard lock(mu);
     auto it = pending.find(id);
     if (it == pending.end()) return;  // a duplicate, or the context went away
-    w = std::move(it->second);
-    pending.erase(it);
+    w = it->second;
   }
   Result<PubAck> r = ack_from_reply(m);
+  const bool failed = !r;
+  // The future first, then the slot: once wait_for_completion() sees nothing pending, every
+  // future is complete and the error count final.
+  w->complete(std::move(r));
   {
     std::lock_guard lock(mu);
-    if (!r) ++errors;
+    pending.erase(id);
+    if (failed) ++errors;
   }
   space.notify_all();
-  w->complete(std::move(r));
 }
 
 void AsyncPubState::fail_all(const Status& why) {

@@ -52,6 +52,15 @@ TEST(ClientJetStream, AccountInfo) {
   auto again = js.account_info();  // the server counts a request after answering it
   ASSERT_TRUE(again);
   EXPECT_GT(again->api_total, info->api_total);
+
+  // Prefixes: a domain, or an explicit prefix (as imported from another account).
+  EXPECT_EQ(js.api_prefix(), "$JS.API.");
+  EXPECT_EQ(JetStream(*nc, {.domain = "hub"}).api_prefix(), "$JS.hub.API.");
+  JetStream explicit_prefix(*nc, {.api_prefix = "$JS.API"});
+  EXPECT_EQ(explicit_prefix.api_prefix(), "$JS.API.");
+  EXPECT_TRUE(explicit_prefix.account_info());
+  // Nobody serves that domain here.
+  EXPECT_EQ(JetStream(*nc, {.domain = "hub"}).account_info().code(), Errc::kJetStreamNotEnabled);
 }
 
 TEST(ClientJetStream, StreamCreateInfoUpdateListDelete) {
