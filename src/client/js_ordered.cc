@@ -46,6 +46,7 @@ struct OrderedState : std::enable_shared_from_this<OrderedState> {
   bool in_handler = false;
   uint64_t resets = 0;
   uint64_t delivered = 0;
+  uint64_t initial_pending = 0;
   std::thread watchdog;
 
   Status create_locked();
@@ -88,6 +89,7 @@ Status OrderedState::create_locked() {
     return info.status();
   }
   consumer = info->name;
+  if (gen == 1) initial_pending = info->num_pending;
   return Status();
 }
 
@@ -205,6 +207,10 @@ std::string OrderedConsumer::consumer() const {
 uint64_t OrderedConsumer::resets() const {
   std::lock_guard lock(state_->mu);
   return state_->resets;
+}
+uint64_t OrderedConsumer::initial_pending() const {
+  std::lock_guard lock(state_->mu);
+  return state_->initial_pending;
 }
 uint64_t OrderedConsumer::delivered() const {
   std::lock_guard lock(state_->mu);

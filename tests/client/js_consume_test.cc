@@ -229,6 +229,7 @@ TEST(ClientJetStreamConsume, OrderedConsumerSurvivesADeletedConsumer) {
                                 [&](JsMessage m) { got.add(m); });
   ASSERT_TRUE(oc) << oc.status().to_string();
   ASSERT_TRUE(wait_for([&] { return got.size() == 10; }));
+  EXPECT_EQ((*oc)->initial_pending(), 10u);
   const std::string first = (*oc)->consumer();
   ASSERT_FALSE(first.empty());
   auto info = js.consumer_info("ORDERED", first);
@@ -251,6 +252,42 @@ TEST(ClientJetStreamConsume, OrderedConsumerSurvivesADeletedConsumer) {
   (*oc)->stop();
   EXPECT_EQ(js.consumer_info("ORDERED", second).code(), Errc::kConsumerNotFound);
   ASSERT_TRUE(js.delete_stream("ORDERED"));
+}
+
+TEST(ClientJetStreamConsume, OrderedConsumerResumesAfterAServerRestart) {
+  auto nc = connect_or_fail();
+  ASSERT_TRUE(nc);
+  JetStream js(*nc);
+  StreamConfig cfg;
+  cfg.name = "DURABLE_ORDER";
+  cfg.subjects = {"dorder.>"};  // file storage: the messages outlive the restart
+  ASSERT_TRUE(js.add_stream(cfg));
+  publish_n(js, "dorder.x", 0, 5);
+  Received got;
+  std::atomic<int> reset_errors{0};
+  auto oc = js.ordered_consumer(
+      "DURABLE_ORDER",
+      {.idle_heartbeat = 200ms, .error_cb = [&](const Status&) { ++reset_errors; }},
+      [&](JsMessage m) { got.add(m); });
+  ASSERT_TRUE(oc) << oc.status().to_string();
+  ASSERT_TRUE(wait_for([&] { return got.size() == 5; }));
+
+  // Its in-memory consumer does not survive; the watchdog makes a new one once reconnected.
+  ASSERT_TRUE(server_ctl("restart"));
+  ASSERT_TRUE(wait_for([&] { return nc->is_connected(); }));
+  for (int i = 5; i < 10; ++i) {
+    // A retried publish whose first ack was lost must not store the message twice.
+    PubOptions po;
+    po.msg_id = "m" + std::to_string(i);
+    ASSERT_TRUE(wait_for([&] { return js.publish("dorder.x", std::to_string(i), po).is_ok(); }));
+  }
+  ASSERT_TRUE(wait_for([&] { return got.size() == 10; }, 15s)) << got.size();
+  EXPECT_GE((*oc)->resets(), 1u);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(got.size(), 10u);
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(got.data[i], std::to_string(i));
+  (*oc)->stop();
+  ASSERT_TRUE(js.delete_stream("DURABLE_ORDER"));
 }
 
 }  // namespace

@@ -153,6 +153,9 @@ class OrderedConsumer {
   std::string consumer() const;
   uint64_t resets() const;
   uint64_t delivered() const;
+  // Messages the first consumer had waiting when it was made (its num_pending): a watcher
+  // knows the initial values are all in once it has seen that many (0: none to wait for).
+  uint64_t initial_pending() const;
 
  private:
   friend class JetStream;
