@@ -107,6 +107,7 @@ std::vector<std::string> Connection::discovered_servers() const {
 int64_t Connection::max_payload() const { return impl_->server_info().max_payload; }
 ConnectionStats Connection::stats() const { return impl_->stats(); }
 Status Connection::last_error() const { return impl_->last_error(); }
+bool Connection::in_callback() const { return impl_->on_delivery_thread(); }
 
 Result<std::chrono::microseconds> Connection::rtt(std::chrono::milliseconds timeout) {
   const auto start = std::chrono::steady_clock::now();

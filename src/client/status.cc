@@ -44,13 +44,33 @@ std::string_view errc_name(Errc code) {
       return "tls";
     case Errc::kServerError:
       return "server_error";
+    case Errc::kJetStreamNotEnabled:
+      return "jetstream_not_enabled";
+    case Errc::kStreamNotFound:
+      return "stream_not_found";
+    case Errc::kConsumerNotFound:
+      return "consumer_not_found";
+    case Errc::kMessageNotFound:
+      return "message_not_found";
+    case Errc::kApiError:
+      return "api_error";
+    case Errc::kNoMessages:
+      return "no_messages";
+    case Errc::kConsumerDeleted:
+      return "consumer_deleted";
+    case Errc::kTooManyPending:
+      return "too_many_pending";
   }
   return "?";
 }
 
 std::string Status::to_string() const {
   if (is_ok()) return "ok";
-  return message_.empty() ? std::string(errc_name(code_)) : message_;
+  std::string s = message_.empty() ? std::string(errc_name(code_)) : message_;
+  if (is_api_error()) {
+    s += " (code " + std::to_string(api_code_) + ", err_code " + std::to_string(err_code_) + ")";
+  }
+  return s;
 }
 
 }  // namespace nats::client

@@ -13,6 +13,8 @@
 #                     server back on the SAME port (`-p PORT`) and returns once it listens. The
 #                     harness owns every server started this way and kills it at exit.
 #   NATS_TEST_TMPDIR  a scratch dir for the test, removed at exit
+# A server arg holding the token @TMPDIR@ gets a fresh per-run directory in its place (the same
+# one across `NATS_SERVER_CTL restart`), e.g. `-js -sd @TMPDIR@/js` for a JetStream store.
 # The server, however the test ends (failure, timeout, signal), is killed and the temp dir removed.
 # On failure the server logs are printed. Exit status is the test command's (124 on timeout).
 #
@@ -132,7 +134,8 @@ shift
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nats-interop.XXXXXX") || die "mktemp failed"
 state="$tmp/state"
-mkdir -p "$state" "$tmp/work"
+mkdir -p "$state" "$tmp/work" "$tmp/server"
+for i in "${!server_args[@]}"; do server_args[i]=${server_args[i]//@TMPDIR@/$tmp/server}; done
 printf '%s' "$bin" > "$state/bin"
 if [ ${#server_args[@]} -gt 0 ]; then printf '%s\0' "${server_args[@]}" > "$state/args"
 else : > "$state/args"; fi

@@ -115,6 +115,8 @@ class Connection {
   ConnectionStats stats() const;
   // The last asynchronous error (what the error callback last saw).
   Status last_error() const;
+  // True on this connection's delivery thread, i.e. inside one of its callbacks.
+  bool in_callback() const;
   // Measures one PING/PONG round trip.
   Result<std::chrono::microseconds> rtt(
       std::chrono::milliseconds timeout = std::chrono::seconds(5));

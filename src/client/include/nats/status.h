@@ -31,15 +31,34 @@ enum class Errc {
   kIo,                   // a socket error
   kTls,                  // TLS failed: handshake, certificate check, or TLS wanted but not offered
   kServerError,          // an -ERR from the server not covered above
+  // JetStream. API errors keep the server's code and err_code (Status::api_error()).
+  kJetStreamNotEnabled,  // nobody answers $JS.API (no JetStream on the server or account)
+  kStreamNotFound,       // err_code 10059
+  kConsumerNotFound,     // err_code 10014
+  kMessageNotFound,      // err_code 10037, or status 404 from a direct get
+  kApiError,             // any other JetStream API error: see api_error().err_code
+  kNoMessages,           // a pull request found nothing to deliver (fetch_no_wait)
+  kConsumerDeleted,      // the consumer went away while messages were being pulled
+  kTooManyPending,       // async publishes in flight reached their limit
 };
 
 // "timeout", "no_responders", ...
 std::string_view errc_name(Errc code);
 
+// An error as the JetStream API returns it: {"code":404,"err_code":10059,"description":...}.
+struct ApiError {
+  int code = 0;      // HTTP-like status (400, 404, 503, ...)
+  int err_code = 0;  // the server's unique error number (10059: stream not found, ...)
+  std::string description;
+};
+
 class Status {
  public:
   Status() = default;
   Status(Errc code, std::string message) : code_(code), message_(std::move(message)) {}
+  // A JetStream API error: the message is the server's description.
+  Status(Errc code, const ApiError& e)
+      : code_(code), message_(e.description), api_code_(e.code), err_code_(e.err_code) {}
   static Status ok() { return {}; }
 
   bool is_ok() const { return code_ == Errc::kOk; }
@@ -49,9 +68,17 @@ class Status {
   // "timeout: nats: request timed out" style, for logs and the command-line tool.
   std::string to_string() const;
 
+  // Set for errors that came from the JetStream API (err_code != 0 then); zeros otherwise.
+  bool is_api_error() const { return err_code_ != 0 || api_code_ != 0; }
+  int err_code() const { return err_code_; }
+  ApiError api_error() const { return {api_code_, err_code_, is_api_error() ? message_ : ""}; }
+
  private:
   Errc code_ = Errc::kOk;
   std::string message_;
+  // Plain ints rather than an ApiError member keep a Status as small as before plus 8 bytes.
+  int api_code_ = 0;
+  int err_code_ = 0;
 };
 
 // A value or the Status that explains why there is none.
