@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "config/duration.h"
+#include "context_store.h"
 
 namespace nats::cli {
 
@@ -33,21 +34,77 @@ std::chrono::milliseconds GlobalFlags::timeout_ms() const {
                   std::chrono::duration_cast<std::chrono::milliseconds>(d));
 }
 
+GlobalFlags::Given GlobalFlags::given() const {
+  auto set = [](const CLI::Option* o) { return o != nullptr && o->count() > 0; };
+  Given g;
+  g.server = set(opts_.server);
+  g.user = set(opts_.user);
+  g.password = set(opts_.password);
+  g.creds = set(opts_.creds);
+  g.nkey = set(opts_.nkey);
+  g.tls_cert = set(opts_.tls_cert);
+  g.tls_key = set(opts_.tls_key);
+  g.tls_ca = set(opts_.tls_ca);
+  g.inbox_prefix = set(opts_.inbox_prefix);
+  return g;
+}
+
+void apply_context(GlobalFlags& g) {
+  const ContextStore store = ContextStore::from_environment();
+  std::string name = g.context;
+  if (name.empty()) {
+    name = store.selected();
+    if (name.empty() || !store.exists(name)) return;
+  }
+  std::string error;
+  auto ctx = store.load(name, &error);
+  if (!ctx) {
+    g.context_error = error;
+    return;
+  }
+  g.context_used = name;
+  const GlobalFlags::Given given = g.given();
+  auto fill = [](bool was_given, std::string& flag, const std::string& value) {
+    if (!was_given && !value.empty()) flag = value;
+  };
+  fill(given.server, g.server, ctx->url);
+  // A context's credentials come as a set: explicit credentials of any kind replace them all.
+  const bool creds_given = given.user || given.password || given.creds || given.nkey;
+  if (!creds_given) {
+    fill(false, g.user, ctx->user);
+    fill(false, g.password, ctx->password);
+    fill(false, g.token, ctx->token);
+    fill(false, g.creds, ctx->creds);
+    fill(false, g.nkey, ctx->nkey);
+  }
+  fill(given.tls_cert, g.tls_cert, ctx->cert);
+  fill(given.tls_key, g.tls_key, ctx->key);
+  fill(given.tls_ca, g.tls_ca, ctx->ca);
+  fill(given.inbox_prefix, g.inbox_prefix, ctx->inbox_prefix);
+}
+
 void add_global_flags(CLI::App& app, GlobalFlags& g) {
-  app.add_option("-s,--server", g.server, "NATS server URLs, separated by commas")
-      ->envname("NATS_URL")
-      ->capture_default_str();
-  app.add_option("--user", g.user, "Username or token")->envname("NATS_USER");
-  app.add_option("--password", g.password, "Password")->envname("NATS_PASSWORD");
-  app.add_option("--creds", g.creds, "User credentials file (JWT and nkey seed)")
-      ->envname("NATS_CREDS");
-  app.add_option("--nkey", g.nkey, "User nkey seed file")->envname("NATS_NKEY");
-  app.add_option("--tlscert", g.tls_cert, "TLS client certificate file")->envname("NATS_CERT");
-  app.add_option("--tlskey", g.tls_key, "TLS client private key file")->envname("NATS_KEY");
-  app.add_option("--tlsca", g.tls_ca, "CA file to verify the server's certificate with")
-      ->envname("NATS_CA");
+  g.opts_.server = app.add_option("-s,--server", g.server, "NATS server URLs, separated by commas")
+                       ->envname("NATS_URL")
+                       ->capture_default_str();
+  g.opts_.user = app.add_option("--user", g.user, "Username or token")->envname("NATS_USER");
+  g.opts_.password = app.add_option("--password", g.password, "Password")->envname("NATS_PASSWORD");
+  g.opts_.creds = app.add_option("--creds", g.creds, "User credentials file (JWT and nkey seed)")
+                      ->envname("NATS_CREDS");
+  g.opts_.nkey = app.add_option("--nkey", g.nkey, "User nkey seed file")->envname("NATS_NKEY");
+  g.opts_.tls_cert =
+      app.add_option("--tlscert", g.tls_cert, "TLS client certificate file")->envname("NATS_CERT");
+  g.opts_.tls_key =
+      app.add_option("--tlskey", g.tls_key, "TLS client private key file")->envname("NATS_KEY");
+  g.opts_.tls_ca = app.add_option("--tlsca", g.tls_ca, "TLS certificate authority chain file")
+                       ->envname("NATS_CA");
   app.add_flag("--tlsfirst", g.tls_first,
                "Start TLS before the server's INFO (servers with handshake_first)");
+  g.opts_.inbox_prefix =
+      app.add_option("--inbox-prefix", g.inbox_prefix, "Custom inbox prefix for replies")
+          ->envname("NATS_INBOX_PREFIX");
+  app.add_option("--context", g.context, "Configuration context to use (see `nats context`)")
+      ->envname("NATS_CONTEXT");
   app.add_option("--timeout", g.timeout, "Time to wait on responses from NATS")
       ->envname("NATS_TIMEOUT")
       ->capture_default_str()
@@ -57,23 +114,31 @@ void add_global_flags(CLI::App& app, GlobalFlags& g) {
       });
   app.add_option("--connection-name", g.connection_name, "Name shown to the server")
       ->envname("NATS_CONNECTION_NAME");
+  // After parsing (flags and environment known), before the verb's callback.
+  app.parse_complete_callback([&g] { apply_context(g); });
 }
 
-std::unique_ptr<client::Connection> connect(const GlobalFlags& g, client::Options o) {
-  o.servers = client::split_server_list(g.server);
-  o.name = g.connection_name.empty() ? "NATS CLI (nats-cpp)" : g.connection_name;
-  o.connect_timeout = g.timeout_ms();
-  o.creds_file = g.creds;
+std::optional<client::Options> connection_options(const GlobalFlags& g, std::string* error,
+                                                  client::Options o) {
+  if (!g.context_error.empty()) {
+    *error = g.context_error;
+    return std::nullopt;
+  }
   o.tls.cert_file = g.tls_cert;
   o.tls.key_file = g.tls_key;
   o.tls.ca_file = g.tls_ca;
   o.tls.handshake_first = g.tls_first;
+  o.servers = client::split_server_list(g.server);
+  if (!g.inbox_prefix.empty()) o.inbox_prefix = g.inbox_prefix;
+  o.name = g.connection_name.empty() ? "NATS CLI (nats-cpp)" : g.connection_name;
+  o.connect_timeout = g.timeout_ms();
+  o.creds_file = g.creds;
   if (!g.nkey.empty()) {
     std::ifstream in(g.nkey);
     std::string seed;
     if (!in || !std::getline(in, seed)) {
-      print_error("cannot read nkey seed file " + g.nkey);
-      return nullptr;
+      *error = "cannot read nkey seed file " + g.nkey;
+      return std::nullopt;
     }
     while (!seed.empty() && (seed.back() == '\r' || seed.back() == ' ')) seed.pop_back();
     o.nkey_seed = seed;
@@ -85,12 +150,53 @@ std::unique_ptr<client::Connection> connect(const GlobalFlags& g, client::Option
     o.user = g.user;
     o.password = g.password;
   }
-  auto nc = client::Connection::connect(std::move(o));
+  if (!g.token.empty()) o.token = g.token;
+  return o;
+}
+
+std::unique_ptr<client::Connection> connect(const GlobalFlags& g, client::Options base) {
+  std::string error;
+  auto o = connection_options(g, &error, std::move(base));
+  if (!o) {
+    print_error(error);
+    return nullptr;
+  }
+  auto nc = client::Connection::connect(std::move(*o));
   if (!nc) {
     print_error(nc.status());
     return nullptr;
   }
   return std::move(nc.value());
+}
+
+std::vector<Reply> gather_replies(client::Connection& nc, std::string_view subject,
+                                  std::string_view body, std::chrono::milliseconds timeout,
+                                  int expect, std::chrono::milliseconds quiet,
+                                  bool* no_responders) {
+  std::vector<Reply> out;
+  if (no_responders != nullptr) *no_responders = false;
+  auto inbox = nc.subscribe_sync(nc.new_inbox());
+  if (!inbox) return out;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
+  if (!nc.publish(subject, inbox->subject(), body)) return out;
+  auto last = start;
+  while (expect == 0 || int(out.size()) < expect) {
+    auto until = deadline;
+    if (quiet.count() > 0 && !out.empty()) until = std::min(until, last + quiet);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto m = inbox->next_msg(left);
+    if (!m) break;
+    if (m->status() == 503) {
+      if (no_responders != nullptr) *no_responders = true;
+      break;
+    }
+    last = std::chrono::steady_clock::now();
+    out.push_back(Reply{std::move(m.value()), last - start});
+  }
+  return out;
 }
 
 bool parse_header_flags(const std::vector<std::string>& flags, client::Headers& out,

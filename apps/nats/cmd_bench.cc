@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "bench_stats.h"
 #include "commands.h"
+#include "progress.h"
 
 namespace nats::cli {
 
@@ -20,6 +21,7 @@ namespace {
 
 constexpr auto kStallTimeout = std::chrono::seconds(10);  // no progress this long: give up
 constexpr std::string_view kReplyGroup = "nats-bench-reply";
+constexpr uint64_t kProgressBatch = 1024;  // publishes between updates of the shared counter
 
 struct BenchFlags {
   std::string subject;
@@ -130,6 +132,7 @@ int run_pub_sub(const GlobalFlags& g, const BenchFlags& f) {
   std::vector<BenchRun> pub_runs(size_t(f.pubs));
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
+  ProgressBar progress("Publishing", uint64_t(f.msgs), progress_wanted(f.no_progress));
   for (int i = 0; i < f.pubs; ++i) {
     threads.emplace_back([&, i] {
       client::Connection& nc = *pub_conns[size_t(i)];
@@ -143,12 +146,15 @@ int run_pub_sub(const GlobalFlags& g, const BenchFlags& f) {
           failed = true;
           return;
         }
+        if ((n + 1) % kProgressBatch == 0) progress.add(kProgressBatch);
       }
+      progress.add(run.msgs % kProgressBatch);
       if (client::Status s = nc.flush(std::chrono::seconds(60)); !s) failed = true;
       run.end_ns = mono_nanos();
     });
   }
   for (auto& t : threads) t.join();
+  progress.stop();
   if (failed) return 1;
   const uint64_t expected = uint64_t(f.msgs);
   if (!wait_for_subscribers(subs, [&] {
@@ -207,6 +213,7 @@ int run_request_reply(const GlobalFlags& g, const BenchFlags& f) {
   std::vector<std::vector<int64_t>> latencies(size_t(f.pubs));
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
+  ProgressBar progress("Requesting", uint64_t(f.msgs), progress_wanted(f.no_progress));
   for (int i = 0; i < f.pubs; ++i) {
     threads.emplace_back([&, i] {
       client::Connection& nc = *conns[size_t(i)];
@@ -224,11 +231,13 @@ int run_request_reply(const GlobalFlags& g, const BenchFlags& f) {
           return;
         }
         latencies[size_t(i)].push_back(mono_nanos() - t0);
+        progress.add(1);
       }
       run.end_ns = mono_nanos();
     });
   }
   for (auto& t : threads) t.join();
+  progress.stop();
   if (failed) return 1;
   std::vector<int64_t> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
@@ -274,7 +283,9 @@ void add_bench_command(CLI::App& app, GlobalFlags& g) {
   cmd->add_flag("--request", f->request,
                 "Publishers send requests and wait for each reply (reports latency)");
   cmd->add_flag("--reply", f->reply, "Subscribers reply to requests");
-  cmd->add_flag("--no-progress", f->no_progress, "Accepted for natscli compatibility");
+  cmd->add_flag("--no-progress", f->no_progress,
+                "Disable the progress bar (drawn on stderr, when it is a terminal, for runs "
+                "longer than a second)");
   cmd->callback([&g, f] { g.exit_code = run_bench(g, *f); });
 }
 

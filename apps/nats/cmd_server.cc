@@ -27,33 +27,10 @@ struct ServerFlags {
   int expect = 0;
 };
 
-// Publishes one request to many servers and collects the answers for the timeout (or until
-// `expect` arrived).
-std::vector<std::pair<client::Message, std::chrono::nanoseconds>> scatter(
-    client::Connection& nc, std::string_view subject, std::chrono::milliseconds timeout,
-    int expect) {
-  auto inbox = nc.subscribe_sync(nc.new_inbox());
-  std::vector<std::pair<client::Message, std::chrono::nanoseconds>> out;
-  if (!inbox) return out;
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + timeout;
-  if (!nc.publish(subject, inbox->subject(), "")) return out;
-  while (expect == 0 || int(out.size()) < expect) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    auto m = inbox->next_msg(left);
-    if (!m) break;
-    if (m->status() == 503) break;  // no responders
-    out.emplace_back(std::move(m.value()), std::chrono::steady_clock::now() - start);
-  }
-  return out;
-}
-
 int run_ping(const GlobalFlags& g, const ServerFlags& f) {
   auto nc = connect(g);
   if (!nc) return 1;
-  auto replies = scatter(*nc, kPingSubject, g.timeout_ms(), f.expect);
+  auto replies = gather_replies(*nc, kPingSubject, "", g.timeout_ms(), f.expect);
   if (replies.empty()) {
     return print_error(fmt::format(kNoSystemAccount, kPingSubject));
   }
@@ -87,11 +64,11 @@ int run_ping(const GlobalFlags& g, const ServerFlags& f) {
 int run_info(const GlobalFlags& g, const ServerFlags& f) {
   auto nc = connect(g);
   if (!nc) return 1;
-  auto varz = scatter(*nc, kVarzSubject, g.timeout_ms(), 1);
+  auto varz = gather_replies(*nc, kVarzSubject, "", g.timeout_ms(), 1);
   if (!varz.empty()) {
-    const json r = json::parse(varz.front().first.data(), nullptr, false);
+    const json r = json::parse(varz.front().msg.data(), nullptr, false);
     if (f.json || r.is_discarded()) {
-      fmt::print("{}\n", r.is_discarded() ? std::string(varz.front().first.data()) : r.dump(2));
+      fmt::print("{}\n", r.is_discarded() ? std::string(varz.front().msg.data()) : r.dump(2));
       return 0;
     }
     const json& d = r.contains("data") ? r["data"] : r;
@@ -142,6 +119,7 @@ void add_server_command(CLI::App& app, GlobalFlags& g) {
   CLI::App* info = server->add_subcommand("info", "Show information about a single server");
   info->add_flag("--json", f->json, "Produce JSON output");
   info->callback([&g, f] { g.exit_code = run_info(g, *f); });
+  add_server_check_command(*server, g);
 }
 
 }  // namespace nats::cli

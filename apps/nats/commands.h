@@ -14,5 +14,10 @@ void add_req_command(CLI::App& app, GlobalFlags& g);
 void add_reply_command(CLI::App& app, GlobalFlags& g);
 void add_bench_command(CLI::App& app, GlobalFlags& g);
 void add_server_command(CLI::App& app, GlobalFlags& g);
+void add_server_check_command(CLI::App& server, GlobalFlags& g);  // under `server`
+void add_micro_command(CLI::App& app, GlobalFlags& g);
+void add_account_command(CLI::App& app, GlobalFlags& g);
+void add_context_command(CLI::App& app, GlobalFlags& g);
+void add_events_command(CLI::App& app, GlobalFlags& g);
 
 }  // namespace nats::cli

@@ -1,6 +1,6 @@
 // nats: the command-line tool, with natscli's verbs and flags (pub, sub, req, reply, bench,
-// server). Installed also as nats-pub, nats-sub and nats-req: the same binary, whose name picks
-// the verb, so `nats-pub foo hi` is `nats pub foo hi`.
+// server, micro, account, context, events). Installed also as nats-pub, nats-sub and nats-req: the
+// same binary, whose name picks the verb, so `nats-pub foo hi` is `nats pub foo hi`.
 
 #include <CLI/CLI.hpp>
 
@@ -25,8 +25,10 @@ std::string verb_from_program_name(std::string_view argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"NATS utility: publish, subscribe, request, reply, benchmark and inspect servers",
-               "nats"};
+  CLI::App app{
+      "NATS utility: publish, subscribe, request, reply, benchmark, inspect servers, services "
+      "and accounts, manage contexts and watch events",
+      "nats"};
   app.require_subcommand(1);
   app.fallthrough();  // connection flags may come before or after the verb
   nats::cli::GlobalFlags g;
@@ -37,6 +39,10 @@ int main(int argc, char** argv) {
   nats::cli::add_reply_command(app, g);
   nats::cli::add_bench_command(app, g);
   nats::cli::add_server_command(app, g);
+  nats::cli::add_micro_command(app, g);
+  nats::cli::add_account_command(app, g);
+  nats::cli::add_context_command(app, g);
+  nats::cli::add_events_command(app, g);
 
   std::vector<std::string> args;
   const std::string verb = verb_from_program_name(argc > 0 ? argv[0] : "nats");

@@ -8,7 +8,9 @@ stopped whatever happens; every tool process has a timeout.
 """
 import json
 import os
+import pty
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,15 +71,31 @@ class Server:
 SERVERS = [("natsd", NATSD)] + ([("nats-server", REF)] if os.path.exists(REF) else [])
 
 
+# Contexts live under XDG_CONFIG_HOME: every tool run gets this empty one unless a test makes its
+# own, so a developer's selected context never leaks into the tests.
+CONFIG_HOME = tempfile.TemporaryDirectory()
+
+
+def tool_env(server=None, **extra):
+    env = dict(os.environ, XDG_CONFIG_HOME=CONFIG_HOME.name)
+    env.pop("NATS_CONTEXT", None)
+    if server is not None:
+        env["NATS_URL"] = server.url
+    env.update(extra)
+    return env
+
+
 class ToolTest(unittest.TestCase):
     """Starts each server once for the class; tests loop over them."""
+
+    SERVER_ARGS = ()
 
     @classmethod
     def setUpClass(cls):
         cls.servers = []
         try:
             for name, binary in SERVERS:
-                cls.servers.append((name, Server(binary)))
+                cls.servers.append((name, Server(binary, *cls.SERVER_ARGS)))
         except Exception:
             cls.tearDownClass()
             raise
@@ -87,15 +105,18 @@ class ToolTest(unittest.TestCase):
         for _, s in cls.servers:
             s.stop()
 
-    def nats(self, server, *args, tool=TOOL, timeout=TIMEOUT):
-        env = dict(os.environ, NATS_URL=server.url)
+    def nats(self, server, *args, tool=TOOL, timeout=TIMEOUT, env=None):
         return subprocess.run([tool, *args], capture_output=True, text=True, timeout=timeout,
-                              env=env)
+                              env=env or tool_env(server))
 
-    def start(self, server, *args):
-        env = dict(os.environ, NATS_URL=server.url)
+    def start(self, server, *args, env=None):
         return subprocess.Popen([TOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env)
+                                text=True, env=env or tool_env(server))
+
+    def interrupt(self, proc):
+        """Ctrl-C for a long-running verb; returns its output."""
+        proc.send_signal(signal.SIGINT)
+        return self.finish(proc)
 
     def wait_ready(self, proc, marker, stream="stdout"):
         """Reads the tool's stdout (or stderr) until `marker` (it is subscribed by then)."""
@@ -120,9 +141,11 @@ class Help(ToolTest):
     def test_help_lists_every_verb(self):
         out = subprocess.run([TOOL, "--help"], capture_output=True, text=True, timeout=TIMEOUT)
         self.assertEqual(out.returncode, 0)
-        for verb in ("pub", "sub", "req", "reply", "bench", "server"):
+        for verb in ("pub", "sub", "req", "reply", "bench", "server", "micro", "account",
+                     "context", "events"):
             self.assertRegex(out.stdout, rf"\n  {verb}\b", verb)
-        for flag in ("--server", "--creds", "--user", "--password", "--nkey", "--timeout"):
+        for flag in ("--server", "--creds", "--user", "--password", "--nkey", "--timeout",
+                     "--context", "--tlsca", "--inbox-prefix"):
             self.assertIn(flag, out.stdout)
 
     def test_each_verb_has_help(self):
@@ -131,8 +154,17 @@ class Help(ToolTest):
                             "req": ["--header", "--raw"],
                             "reply": ["--command", "--queue"],
                             "bench": ["--pub", "--sub", "--msgs", "--size", "--request",
-                                      "--reply"]}.items():
-            out = subprocess.run([TOOL, verb, "--help"], capture_output=True, text=True,
+                                      "--reply", "--no-progress"],
+                            "micro": ["ls", "info", "stats", "ping", "serve"],
+                            "micro info": ["--endpoint", "--json", "service"],
+                            "service stats": ["--json", "id"],
+                            "server check connection": ["--connect-warn", "--connect-critical",
+                                                        "--rtt-warn", "--rtt-critical"],
+                            "account info": ["--json"],
+                            "context": ["add", "ls", "select", "show", "rm", "edit"],
+                            "context add": ["--description", "--select"],
+                            "events": ["--all", "--json", "--short", "--count"]}.items():
+            out = subprocess.run([TOOL, *verb.split(), "--help"], capture_output=True, text=True,
                                  timeout=TIMEOUT)
             self.assertEqual(out.returncode, 0, verb)
             for flag in flags:
@@ -395,6 +427,255 @@ class Tls(ToolTest):
                     self.assertEqual(refused.returncode, 1)
                 finally:
                     srv.stop()
+
+
+class Micro(ToolTest):
+    """nats micro against services run by `nats micro serve` (written with nats/micro.h)."""
+
+    def serve(self, server, name):
+        proc = self.start(server, "micro", "serve", name)
+        self.wait_ready(proc, "Requests Log")
+        return proc
+
+    def test_ls_ping_info_stats_of_two_instances(self):
+        for name, server in self.servers:
+            with self.subTest(server=name):
+                procs = [self.serve(server, "demo"), self.serve(server, "demo")]
+                try:
+                    for body in ("one", "two", "three"):
+                        req = self.nats(server, "req", "demo.echo", body, "--raw")
+                        self.assertEqual(req.stdout.strip(), body, req.stderr)
+                    ls = self.nats(server, "micro", "ls")
+                    self.assertEqual(ls.returncode, 0, ls.stderr)
+                    self.assertIn("All Services", ls.stdout)
+                    self.assertIn("NATS CLI Demo Service (demo)", ls.stdout)
+                    ids = re.findall(r"│ ([A-Za-z0-9]{22}) │", ls.stdout)
+                    self.assertEqual(len(ids), 2, ls.stdout)
+                    infos = json.loads(self.nats(server, "micro", "ls", "--json").stdout)
+                    self.assertEqual(sorted(i["id"] for i in infos), sorted(ids))
+                    self.assertTrue(all(i["type"] == "io.nats.micro.v1.info_response"
+                                        for i in infos))
+                    self.assertEqual(infos[0]["endpoints"][0]["subject"], "demo.echo")
+                    ping = self.nats(server, "service", "ping", "demo")  # natscli's name
+                    self.assertEqual(ping.returncode, 0, ping.stderr)
+                    self.assertEqual(len(re.findall(r"^demo [A-Za-z0-9]{22} +rtt=", ping.stdout,
+                                                    re.M)), 2, ping.stdout)
+                    stats = json.loads(self.nats(server, "micro", "stats", "demo", "--json").stdout)
+                    self.assertEqual(len(stats), 2)
+                    eps = [s["endpoints"][0] for s in stats]
+                    self.assertEqual(sum(e["num_requests"] for e in eps), 3)
+                    self.assertEqual(sum(e["data"]["total_payload"] for e in eps), 11)
+                    table = self.nats(server, "micro", "stats", "demo")
+                    self.assertIn("demo Service Statistics", table.stdout)
+                    self.assertRegex(table.stdout, r"│ +│ +│ 3 +│ +│ 0 +│")  # the totals
+                    info = self.nats(server, "micro", "info", "demo", ids[0])
+                    self.assertEqual(info.returncode, 0, info.stderr)
+                    self.assertIn(f"Service: demo ({ids[0]})", info.stdout)
+                    self.assertIn("Subject: demo.echo", info.stdout)
+                    self.assertIn("echo Endpoint Statistics", info.stdout)
+                    both = json.loads(self.nats(server, "micro", "info", "demo", "--json").stdout)
+                    self.assertEqual(both["stats"]["type"], "io.nats.micro.v1.stats_response")
+                finally:
+                    for p in procs:
+                        self.interrupt(p)
+                gone = self.nats(server, "micro", "ls", "--timeout", "1s")
+                self.assertEqual(gone.returncode, 1)
+                self.assertIn("no service instances found", gone.stderr)
+
+
+class ServerCheck(ToolTest):
+    def test_connection_check_levels_and_exit_codes(self):
+        for name, server in self.servers:
+            with self.subTest(server=name):
+                ok = self.nats(server, "server", "check", "connection")
+                self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+                self.assertRegex(ok.stdout, r"^OK Connection OK:connected to nats://127\.0\.0\.1:"
+                                 r"\d+ in \S+ OK:rtt time \S+ OK:round trip took [\d.]+s \| "
+                                 r"connect_time=[\d.]+s;0\.5000;1\.0000 rtt=[\d.]+s;0\.5000;1\.0000 "
+                                 r"request_time=[\d.]+s;0\.5000;1\.0000$")
+                warn = self.nats(server, "server", "check", "conn", "--rtt-warn", "1ns")
+                self.assertEqual(warn.returncode, 1, warn.stdout)
+                self.assertTrue(warn.stdout.startswith("WARNING Connection Warn:rtt time exceeded"))
+                crit = self.nats(server, "server", "check", "connection", "--connect-critical",
+                                 "1ns", "--format", "json")
+                self.assertEqual(crit.returncode, 2, crit.stdout)
+                self.assertEqual(json.loads(crit.stdout)["status"], "CRITICAL")
+        down = subprocess.run([TOOL, "-s", "nats://127.0.0.1:1", "server", "check", "connection"],
+                              capture_output=True, text=True, timeout=TIMEOUT, env=tool_env())
+        self.assertEqual(down.returncode, 2)
+        self.assertTrue(down.stdout.startswith("CRITICAL Connection Crit:connection failed"))
+
+
+class Account(ToolTest):
+    def test_account_info_without_jetstream(self):
+        for name, server in self.servers:
+            with self.subTest(server=name):
+                out = self.nats(server, "account", "info")
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertIn("Account Information", out.stdout)
+                self.assertRegex(out.stdout, r"Client ID: \d+")
+                self.assertIn(f"Connected URL: {server.url}", out.stdout)
+                self.assertIn("JetStream is not supported in this account", out.stdout)
+                js = json.loads(self.nats(server, "account", "info", "--json").stdout)
+                self.assertIn("jetstream_error", js)
+
+    @unittest.skipUnless(os.path.exists(REF), "no reference nats-server")
+    def test_account_info_with_jetstream(self):
+        with tempfile.TemporaryDirectory() as store:
+            srv = Server(REF, "-js", "-sd", store)
+            try:
+                out = self.nats(srv, "account", "info")
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertIn("JetStream Account Information", out.stdout)
+                self.assertRegex(out.stdout, r"Streams: 0")
+                self.assertIn("Max Storage", out.stdout)
+            finally:
+                srv.stop()
+
+
+class Contexts(ToolTest):
+    def test_add_select_use_and_remove(self):
+        for name, server in self.servers:
+            with self.subTest(server=name), tempfile.TemporaryDirectory() as home:
+                env = tool_env(None, XDG_CONFIG_HOME=home)
+                run = lambda *a: self.nats(None, *a, env=env)
+                add = run("context", "add", "good", "--server", server.url, "--description",
+                          "the test server")
+                self.assertEqual(add.returncode, 0, add.stderr)
+                self.assertIn('NATS Configuration Context "good"', add.stdout)
+                self.assertIn(f"Server URLs: {server.url}", add.stdout)
+                saved = json.loads(Path(home, "nats", "context", "good.json").read_text())
+                self.assertEqual(saved["url"], server.url)
+                self.assertEqual(saved["description"], "the test server")
+                add = run("context", "add", "bad", "--server", "nats://127.0.0.1:1", "--select")
+                self.assertEqual(add.returncode, 0, add.stderr)
+                self.assertEqual(Path(home, "nats", "context.txt").read_text().strip(), "bad")
+                ls = run("context", "ls")
+                self.assertIn("Known Contexts", ls.stdout)
+                self.assertRegex(ls.stdout, r"│ bad\* +│")
+                self.assertIn("the test server", ls.stdout)
+                self.assertEqual(run("context", "ls", "--names").stdout.split(), ["bad", "good"])
+                # The selected context supplies the server; an explicit --server wins.
+                self.assertEqual(run("pub", "x", "y").returncode, 1)
+                self.assertEqual(run("pub", "x", "y", "-s", server.url).returncode, 0)
+                self.assertEqual(run("--context", "good", "pub", "x", "y").returncode, 0)
+                unknown = run("--context", "nope", "pub", "x", "y")
+                self.assertEqual(unknown.returncode, 1)
+                self.assertIn('unknown context "nope"', unknown.stderr)
+                sel = run("context", "select", "good")
+                self.assertEqual(sel.returncode, 0, sel.stderr)
+                self.assertEqual(run("pub", "x", "y").returncode, 0)
+                show = json.loads(run("context", "show", "--json").stdout)
+                self.assertEqual(show["name"], "good")
+                self.assertEqual(show["url"], server.url)
+                edit = self.nats(None, "context", "edit", "good",
+                                 env=dict(env, EDITOR="sed -i s/the.test.server/edited/"))
+                self.assertEqual(edit.returncode, 0, edit.stderr)
+                self.assertIn("Description: edited", edit.stdout)
+                refused = run("context", "rm", "good")
+                self.assertEqual(refused.returncode, 1)
+                self.assertIn("cannot remove the selected context", refused.stderr)
+                self.assertEqual(run("context", "rm", "bad", "--force").returncode, 0)
+                self.assertEqual(run("context", "rm", "good", "-f").returncode, 0)
+                self.assertIn("No known contexts", run("context", "ls").stdout)
+
+    def test_context_credentials(self):
+        for name, binary in SERVERS:
+            with self.subTest(server=name), tempfile.TemporaryDirectory() as home:
+                srv = Server(binary, "--user", "u", "--pass", "p")
+                try:
+                    env = tool_env(None, XDG_CONFIG_HOME=home)
+                    run = lambda *a: self.nats(None, *a, env=env)
+                    add = run("context", "add", "auth", "-s", srv.url, "--user", "u",
+                              "--password", "p", "--select")
+                    self.assertEqual(add.returncode, 0, add.stderr)
+                    self.assertIn("Password: *", add.stdout)
+                    self.assertEqual(run("pub", "x", "y").returncode, 0)
+                    bad = run("pub", "x", "y", "--password", "wrong", "--user", "u")
+                    self.assertEqual(bad.returncode, 1)
+                    self.assertIn("Authorization Violation", bad.stderr)
+                finally:
+                    srv.stop()
+
+
+class Events(ToolTest):
+    SERVER_ARGS = ()
+
+    CONFIG = ("accounts { SYS { users = [{user: sys, password: sys}] }\n"
+              "           A { users = [{user: a, password: a}] } }\n"
+              "system_account: SYS\n")
+
+    def test_connect_disconnect_and_auth_error_events(self):
+        for name, binary in SERVERS:
+            with self.subTest(server=name), tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+                conf.write(self.CONFIG)
+                conf.flush()
+                srv = Server(binary, "-c", conf.name)
+                try:
+                    ev = self.start(srv, "--user", "sys", "--password", "sys", "events",
+                                    "--count", "3")
+                    self.wait_ready(ev, "Listening for Authentication Errors events on "
+                                        "$SYS.SERVER.*.CLIENT.AUTH.ERR")
+                    ok = self.nats(srv, "--user", "a", "--password", "a", "--connection-name",
+                                   "evt-client", "pub", "x", "hello")
+                    self.assertEqual(ok.returncode, 0, ok.stderr)
+                    bad = self.nats(srv, "--user", "a", "--password", "nope", "pub", "x", "y")
+                    self.assertEqual(bad.returncode, 1)
+                    out, err = self.finish(ev)
+                    self.assertEqual(ev.returncode, 0, err)
+                    self.assertRegex(out, r"\[\d\d:\d\d:\d\d\] \[\w+\] Client Connection\n")
+                    self.assertRegex(out, r"\[\d\d:\d\d:\d\d\] \[\w+\] Client Disconnection\n")
+                    self.assertIn("Name: evt-client", out)
+                    self.assertIn("User: a", out)
+                    self.assertIn("Account: A", out)
+                    self.assertIn("Reason: Client Closed", out)
+                    self.assertIn("Client Published: 1 messages (5 B)", out)
+                    self.assertIn("Authentication", out.split("Client Closed")[1])
+
+                    js = self.start(srv, "--user", "sys", "--password", "sys", "events", "--json",
+                                    "--count", "1")
+                    time.sleep(0.3)  # --json prints nothing until an event: give it time to subscribe
+                    self.nats(srv, "--user", "a", "--password", "a", "pub", "x", "y")
+                    out, err = self.finish(js)
+                    self.assertEqual(json.loads(out.splitlines()[0])["type"],
+                                     "io.nats.server.advisory.v1.client_connect")
+                finally:
+                    srv.stop()
+
+
+class BenchProgress(ToolTest):
+    def run_on_tty(self, server, *args):
+        """Runs the tool with stderr on a pseudo terminal; returns (exit status, stderr)."""
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([TOOL, *args], stdout=subprocess.DEVNULL, stderr=slave,
+                                    env=tool_env(server))
+            os.close(slave)
+            chunks = []
+            while True:
+                try:
+                    data = os.read(master, 4096)
+                except OSError:  # EIO: the tool closed its end
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            return proc.wait(TIMEOUT), b"".join(chunks).decode(errors="replace")
+        finally:
+            os.close(master)
+
+    def test_progress_bar_on_a_terminal_only_for_long_runs(self):
+        name, server = self.servers[0]
+        code, err = self.run_on_tty(server, "bench", "cli.progress", "--pub", "1", "--sub", "1",
+                                    "--request", "--reply", "--msgs", "60000")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(err, r"Requesting 100% \[=+\] 60,000 / 60,000")
+        code, err = self.run_on_tty(server, "bench", "cli.progress", "--pub", "1", "--sub", "1",
+                                    "--request", "--reply", "--msgs", "60000", "--no-progress")
+        self.assertEqual(code, 0)
+        self.assertNotIn("Requesting", err)
+        code, err = self.run_on_tty(server, "bench", "cli.progress", "--msgs", "100")
+        self.assertNotIn("Publishing", err)  # too short to show
 
 
 if __name__ == "__main__":
