@@ -19,8 +19,8 @@
 #include "proto/msg_line.h"
 #include "server/account.h"
 #include "server/server.h"
-#include "server/system_account.h"
 #include "server/subject.h"
+#include "server/system_account.h"
 
 namespace nats {
 
@@ -42,6 +42,10 @@ constexpr int kMaxReadsPerWakeup = 8;  // fairness between connections of a loop
 constexpr size_t kMaxMatchCacheEntries = 1024;
 constexpr size_t kInlinePayloadCopy = 8 * 1024;  // below this, line+payload go in one reserve
 constexpr int kMaxIovecs = 64;
+// Fast producer stall (see StallGate): a producer waits at most this long per read for a
+// consumer to catch up (nats-server's total per read loop pass), checking every poll.
+constexpr int64_t kStallTotalNs = 10'000'000;
+constexpr auto kStallPoll = std::chrono::milliseconds(1);
 }  // namespace
 
 ClientConnection::ClientConnection(Server& server, net::EventLoop& loop,
@@ -87,11 +91,11 @@ void ClientConnection::start() {
     if (o.tls_handshake_first) {
       // INFO goes out encrypted after the handshake, or in plain text when the fallback delay
       // passes without a word from the client.
-      tls_phase_ = o.tls_handshake_first_fallback.count() > 0 ? TlsPhase::kAwaitFirst
-                                                               : TlsPhase::kHandshake;
-      tls_deadline_ns_ = now + (tls_phase_ == TlsPhase::kAwaitFirst
-                                    ? o.tls_handshake_first_fallback.count()
-                                    : o.tls_timeout.count());
+      tls_phase_ =
+          o.tls_handshake_first_fallback.count() > 0 ? TlsPhase::kAwaitFirst : TlsPhase::kHandshake;
+      tls_deadline_ns_ =
+          now + (tls_phase_ == TlsPhase::kAwaitFirst ? o.tls_handshake_first_fallback.count()
+                                                     : o.tls_timeout.count());
     } else if (!send_info_then_await_tls(now)) {
       return;
     }
@@ -265,6 +269,7 @@ void ClientConnection::on_readable() {
     if (n > 0) {
       last_in_ns_ = mono_nanos();
       if (!consume_input(rbuf_.get(), size_t(n))) return;
+      if (out_batch_.stall) break;  // a consumer is behind: read no more for now
       // Adapt the read buffer to the traffic: double when a read fills it, halve after a few
       // short reads, as nats-server does.
       if (size_t(n) == rcap_) {
@@ -297,6 +302,10 @@ void ClientConnection::on_readable() {
     return;
   }
   end_read_batch();
+  if (out_batch_.stall) {
+    stall_reads(std::move(out_batch_.stall));
+    return;
+  }
   if (tls_ && tls_->has_buffered_input()) {
     // Bytes OpenSSL already holds never make the socket readable again: come back for them
     // after the loop's other work, as a fairness bound was hit.
@@ -306,6 +315,44 @@ void ClientConnection::on_readable() {
     return;
   }
   arm_read();
+}
+
+void ClientConnection::stall_reads(std::shared_ptr<StallGate> gate) {
+  out_batch_.stall.reset();
+  server_.stats().stalls.fetch_add(1, std::memory_order_relaxed);
+  if (!stall_timer_) stall_timer_ = std::make_unique<asio::steady_timer>(loop_.io());
+  waiting_on_ = std::move(gate);
+  stall_deadline_ns_ = mono_nanos() + kStallTotalNs;
+  poll_stall();
+}
+
+void ClientConnection::poll_stall() {
+  if (!waiting_on_->open.load(std::memory_order_acquire) && mono_nanos() < stall_deadline_ns_) {
+    stall_timer_->expires_after(kStallPoll);
+    // close() cancels the timer; the aborted wait runs before the connection is retired.
+    stall_timer_->async_wait([this](std::error_code ec) {
+      if (!ec && !closed_) poll_stall();
+    });
+    return;
+  }
+  waiting_on_.reset();
+  if (closed_ || reading_paused()) return;
+  on_readable();  // what arrived meanwhile, then back to waiting for the socket
+}
+
+void ClientConnection::maybe_open_stall_gate(bool closing) {
+  if (!stall_gate_up_.load(std::memory_order_relaxed)) return;
+  if (!closing && out_bytes_queued_.load(std::memory_order_relaxed) >
+                      uint64_t(server_.opts().max_pending) / 4 * 3) {
+    return;
+  }
+  std::shared_ptr<StallGate> gate;
+  {
+    std::lock_guard lock(out_mu_);
+    gate = std::move(stall_gate_);
+    stall_gate_up_.store(false, std::memory_order_relaxed);
+  }
+  if (gate) gate->open.store(true, std::memory_order_release);
 }
 
 bool ClientConnection::consume_input(const char* data, size_t n) {
@@ -541,8 +588,8 @@ void ClientConnection::reauthorize() {
   if (tls_phase_ == TlsPhase::kReady && server_.opts().tls_map) cert = tls_->peer_certificate();
   const std::string_view user = identity_implied_ ? std::string_view() : connect_.user;
   const std::string_view nkey = identity_implied_ ? std::string_view() : connect_.nkey;
-  const AuthRequest req{user, connect_.pass, connect_.auth_token, nkey,
-                        connect_.sig, nonce_, cert.get()};
+  const AuthRequest req{user,         connect_.pass, connect_.auth_token, nkey,
+                        connect_.sig, nonce_,        cert.get()};
   const AuthDecision d = auth.authenticate(req);
   switch (d.status) {
     case AuthStatus::kRejected:
@@ -570,9 +617,8 @@ void ClientConnection::apply_reauthorization(const AuthDecision& d) {
     }
     // The deny clauses checked at delivery follow the new permissions. Producers on other
     // loops may hold the old list until their batch ends, so it is retired, not deleted.
-    auto filter = perms_ != nullptr
-                      ? perms_->rules().delivery_deny_filter(sub->subject, sub->queue)
-                      : nullptr;
+    auto filter = perms_ != nullptr ? perms_->rules().delivery_deny_filter(sub->subject, sub->queue)
+                                    : nullptr;
     const auto* old = sub->deny_filter.exchange(filter.release(), std::memory_order_acq_rel);
     if (old != nullptr) loop_.retire(const_cast<std::vector<std::string>*>(old));
   }
@@ -909,8 +955,15 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
     out_bytes_.store(out_bytes_.load(std::memory_order_relaxed) + msg.size(),
                      std::memory_order_relaxed);
     const uint64_t queued = out_bytes_queued_.fetch_add(total, std::memory_order_relaxed) + total;
-    if (queued > uint64_t(server_.opts().max_pending)) {
+    const uint64_t max_pending = uint64_t(server_.opts().max_pending);
+    if (queued > max_pending) {
       requested_close_ = ClosedState::kSlowConsumerPendingBytes;
+    } else if (queued > max_pending / 4 * 3) {
+      if (!stall_gate_) {
+        stall_gate_ = std::make_shared<StallGate>();
+        stall_gate_up_.store(true, std::memory_order_relaxed);
+      }
+      if (!producer.stall) producer.stall = stall_gate_;
     }
     if (!flush_queued_) {
       flush_queued_ = true;
@@ -1129,8 +1182,9 @@ void ClientConnection::flush() {
   // Nothing but the handshake may cross the wire until TLS is up.
   if (tls_phase_ != TlsPhase::kNone && tls_phase_ != TlsPhase::kReady) return;
   if (!writing_.empty()) last_activity_ns_.store(wall_nanos(), std::memory_order_relaxed);
-  if (write_pending()) return;
-  if (closed_) return;
+  const bool all_written = write_pending();
+  maybe_open_stall_gate(closed_);
+  if (all_written || closed_) return;
   write_blocked_ = true;
   write_blocked_since_ns_ = mono_nanos();
   arm_write();
@@ -1190,6 +1244,8 @@ void ClientConnection::close(ClosedState reason) {
     pending_auth_.reset();
   }
   held_input_.clear();
+  if (stall_timer_) stall_timer_->cancel();
+  maybe_open_stall_gate(true);  // producers waiting for us go on at once
   // Monitoring: remember it for /connz?state=closed while its subscriptions still exist.
   server_.closed_clients().add(*this, reason);
   {

@@ -65,9 +65,20 @@ class ClientConnection;
 // What one producer (a client's read batch, or the server publishing an event) delivered:
 // the connections it queued output for, to hand to their owners once at the end, and the
 // totals for the server's statistics.
+// Fast producer stall (as nats-server's): a consumer whose queued output passes 3/4 of
+// max_pending puts up a gate; producers that deliver to it while it stands stop reading
+// until the consumer has written itself back under 3/4 (it opens the gate) or a bound
+// passes, so a burst slows its source instead of getting the consumer closed as slow.
+// Shared by the consumer (which opens it) and the producers (which poll it).
+struct StallGate {
+  std::atomic<bool> open{false};
+};
+
 struct DeliveryBatch {
   std::vector<ClientConnection*> touched;
   uint64_t out_msgs = 0, out_bytes = 0;
+  // A gate some target of this batch put up; null when none did.
+  std::shared_ptr<StallGate> stall;
 };
 
 class ClientConnection final : public net::RemoteWork {
@@ -182,6 +193,13 @@ class ClientConnection final : public net::RemoteWork {
   bool consume_input(const char* data, size_t n);
   void handle_parse_result(const proto::ParseResult& r);
   void end_read_batch();
+  // Producer: stops reading until `gate` opens or the stall bound passes, then reads what
+  // arrived and carries on.
+  void stall_reads(std::shared_ptr<StallGate> gate);
+  void poll_stall();
+  // Consumer: opens its gate once its queued output is back under 3/4 of max_pending (or it
+  // closes). Owner loop.
+  void maybe_open_stall_gate(bool closing);
 
   // Queues protocol bytes (INFO, PONG, -ERR, +OK) from the owner loop.
   void send_proto(std::string_view line);
@@ -301,7 +319,7 @@ class ClientConnection final : public net::RemoteWork {
   };
   std::shared_ptr<PendingAuth> pending_auth_;
   AuthDecision pending_decision_;
-  bool check_for_reload_ = false;     // the password check in flight was started by a reload
+  bool check_for_reload_ = false;      // the password check in flight was started by a reload
   bool reauth_after_verdict_ = false;  // a reload came while a CONNECT's check was in flight
   // The client named no user or nkey: the no_auth_user applied (re-checked the same way).
   bool identity_implied_ = false;
@@ -325,6 +343,10 @@ class ClientConnection final : public net::RemoteWork {
   StringMap<std::unique_ptr<CachedResult>> match_cache_;
   uint64_t match_cache_gen_ = 0;
   DeliveryBatch out_batch_;  // targets with output queued in this read batch, and totals
+  // Producer side of a stall: made on the first one (most connections never stall).
+  std::unique_ptr<asio::steady_timer> stall_timer_;
+  std::shared_ptr<StallGate> waiting_on_;  // the gate this connection is paused for
+  int64_t stall_deadline_ns_ = 0;
   std::vector<const ServiceImport*> import_path_;  // service imports the current message took
   uint32_t queue_rand_;                            // xorshift state for queue member choice
   uint64_t batch_in_msgs_ = 0, batch_in_bytes_ = 0;
@@ -350,6 +372,8 @@ class ClientConnection final : public net::RemoteWork {
   bool write_blocked_ = false;
   int64_t write_blocked_since_ns_ = 0;
   std::atomic<uint64_t> out_bytes_queued_{0};
+  std::shared_ptr<StallGate> stall_gate_;   // under out_mu_: up while we are behind
+  std::atomic<bool> stall_gate_up_{false};  // lets flush() skip the lock when it is not
 
   // Statistics; relaxed atomics read by monitoring.
   std::atomic<uint64_t> in_msgs_{0}, in_bytes_{0}, out_msgs_{0}, out_bytes_{0};

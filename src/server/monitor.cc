@@ -1,6 +1,6 @@
 #include "server/monitor.h"
-#include "server/monitor_builders.h"
 #include "server/config_tls.h"
+#include "server/monitor_builders.h"
 
 #include "base/ascii.h"
 
@@ -545,6 +545,8 @@ http::Response Monitor::handle_metrics(const http::Request& req) {
   metric("natsd_out_bytes_total", "counter", "Payload bytes sent to clients.", f.out_bytes);
   metric("natsd_slow_consumers_total", "counter", "Clients closed as slow consumers.",
          f.slow_consumers);
+  metric("natsd_fast_producer_stalls_total", "counter",
+         "Times a producer paused reading for a consumer behind on its output.", f.stalls);
   metric("natsd_stale_connections_total", "counter", "Clients closed as stale connections.",
          f.stale_connections);
   metric("natsd_subscriptions", "gauge", "Current number of subscriptions.", f.subscriptions);

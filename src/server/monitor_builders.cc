@@ -60,6 +60,7 @@ Figures gather_figures(Server& server, double cpu) {
   f.in_bytes = st.in_bytes.load(std::memory_order_relaxed);
   f.out_bytes = st.out_bytes.load(std::memory_order_relaxed);
   f.slow_consumers = st.slow_consumers.load(std::memory_order_relaxed);
+  f.stalls = st.stalls.load(std::memory_order_relaxed);
   f.stale_connections = st.stale_connections.load(std::memory_order_relaxed);
   f.subscriptions = 0;
   for (const Account* a : server.accounts().all()) f.subscriptions += a->sublist().count();

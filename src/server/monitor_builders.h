@@ -31,7 +31,7 @@ struct Figures {
   size_t connections = 0;
   uint64_t total_connections = 0;
   uint64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;
-  uint64_t slow_consumers = 0, stale_connections = 0;
+  uint64_t slow_consumers = 0, stale_connections = 0, stalls = 0;
   size_t subscriptions = 0;
 };
 Figures gather_figures(Server& server, double cpu);

@@ -44,6 +44,7 @@ inline constexpr int kProtoVersion = 1;
 struct ServerStats {
   std::atomic<uint64_t> in_msgs{0}, in_bytes{0}, out_msgs{0}, out_bytes{0};
   std::atomic<uint64_t> slow_consumers{0};
+  std::atomic<uint64_t> stalls{0};  // fast producer stalls (a producer paused for a consumer)
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> stale_connections{0};
 };
