@@ -12,6 +12,9 @@ the ratios are smaller where the client, not the server, is the limit.
 For every workload and round a fresh server is started on a free loopback port; natsd goes
 first in odd rounds and nats-server in even ones, so neither always gets the warmer machine.
 Each `nats bench` run has a time limit; a run that fails is reported and left out.
+
+The js-* workloads (`nats bench --js`) run against nats-server only, started with `-js` and a
+store in a temp dir: natsd has no JetStream yet, so its column shows "-".
 """
 import argparse
 import json
@@ -51,7 +54,28 @@ WORKLOADS = {
                [("req/s", r"NATS Req/Rep stats: ([\d,]+) msgs/sec", "req/s", True),
                 ("p50", r"p50 ([\d.]+(?:µs|ms|s|ns))", "µs", False),
                 ("p99", r"p99 ([\d.]+(?:µs|ms|s|ns))", "µs", False)]),
+    "js-pub": ("JetStream pub 128 B, file, async window 100: 1 publisher",
+               ["--js", "--pub", "1", "--msgs", "200000", "--storage", "file"],
+               [("msgs/s", r"NATS JetStream Pub stats: ([\d,]+) msgs/sec", "msgs/s", True),
+                ("ack p50", r"Ack latency.*p50 ([\d.]+(?:µs|ms|s|ns))", "µs", False),
+                ("ack p99", r"Ack latency.*p99 ([\d.]+(?:µs|ms|s|ns))", "µs", False)]),
+    "js-pubsync": ("JetStream pub 128 B, memory, sync acks: 1 publisher",
+                   ["--js", "--pub", "1", "--msgs", "20000", "--storage", "memory", "--syncpub"],
+                   [("msgs/s", r"NATS JetStream Pub stats: ([\d,]+) msgs/sec", "msgs/s", True),
+                    ("ack p50", r"Ack latency.*p50 ([\d.]+(?:µs|ms|s|ns))", "µs", False),
+                    ("ack p99", r"Ack latency.*p99 ([\d.]+(?:µs|ms|s|ns))", "µs", False)]),
+    "js-ordered": ("JetStream pub->ordered consumer 128 B, memory",
+                   ["--js", "--pub", "1", "--sub", "1", "--msgs", "200000", "--storage",
+                    "memory"],
+                   [("msgs/s", r"NATS JetStream Pub/Sub stats: ([\d,]+) msgs/sec", "msgs/s",
+                     True)]),
+    "js-pull": ("JetStream pub->pull consumer 128 B, memory, fetch 100, explicit acks",
+                ["--js", "--pub", "1", "--sub", "1", "--pull", "--msgs", "100000", "--storage",
+                 "memory"],
+                [("msgs/s", r"NATS JetStream Pub/Sub stats: ([\d,]+) msgs/sec", "msgs/s",
+                  True)]),
 }
+JETSTREAM_ONLY = {w for w in WORKLOADS if w.startswith("js-")}  # nats-server with -js only
 
 
 def to_number(text):
@@ -64,10 +88,11 @@ def to_number(text):
 
 
 class Server:
-    def __init__(self, binary):
+    def __init__(self, binary, jetstream=False):
         self.dir = tempfile.TemporaryDirectory()
+        js = ["-js", "-sd", os.path.join(self.dir.name, "store")] if jetstream else []
         self.proc = subprocess.Popen(
-            [binary, "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", self.dir.name],
+            [binary, "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", self.dir.name, *js],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ports = Path(self.dir.name) / f"{os.path.basename(binary)}_{self.proc.pid}.ports"
         deadline = time.monotonic() + 15
@@ -94,8 +119,8 @@ class Server:
         self.dir.cleanup()
 
 
-def run_once(tool, server_bin, args, figures):
-    server = Server(server_bin)
+def run_once(tool, server_bin, args, figures, jetstream=False):
+    server = Server(server_bin, jetstream)
     try:
         out = subprocess.run([tool, "-s", server.url, "bench", "bench.subject", "--no-progress",
                               *args], capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -131,11 +156,14 @@ def main():
     for wid in ids:
         what, bench_args, figures = WORKLOADS[wid]
         samples = {name: {f[0]: [] for f in figures} for name, _ in servers}
+        js = wid in JETSTREAM_ONLY
         for rnd in range(args.rounds):
             order = servers if rnd % 2 == 0 else list(reversed(servers))
             for name, binary in order:
+                if js and name == "natsd":
+                    continue  # no JetStream in natsd yet
                 try:
-                    values = run_once(args.nats, binary, bench_args, figures)
+                    values = run_once(args.nats, binary, bench_args, figures, js)
                 except (RuntimeError, subprocess.TimeoutExpired) as e:
                     print(f"{wid} round {rnd + 1} {name}: failed: {e}", file=sys.stderr)
                     continue
@@ -145,6 +173,9 @@ def main():
         for label, _, unit, higher_better in figures:
             fig = unit if label == unit else f"{label} ({unit})"
             a, b = samples["natsd"][label], samples["nats-server"][label]
+            if js and b:
+                rows.append((what, fig, "-", statistics.median(b), "-"))
+                continue
             if not a or not b:
                 rows.append((what, fig, "-", "-", "-"))
                 continue
@@ -155,10 +186,10 @@ def main():
     print("| workload (`nats bench`) | figure | natsd | nats-server | ratio |")
     print("|---|---|---:|---:|---:|")
     for what, fig, a, b, r in rows:
-        if a == "-":
-            print(f"| {what} | {fig} | - | - | - |")
-            continue
         fmt = (lambda v: f"{v:,.1f}") if "µs" in fig else (lambda v: f"{v:,.0f}")
+        if a == "-":
+            print(f"| {what} | {fig} | - | {'-' if b == '-' else fmt(b)} | - |")
+            continue
         print(f"| {what} | {fig} | {fmt(a)} | {fmt(b)} | {r:.2f} |")
     return 0
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "bench_js.h"
 #include "bench_stats.h"
 #include "commands.h"
 #include "progress.h"
@@ -32,6 +33,7 @@ struct BenchFlags {
   bool request = false;
   bool reply = false;
   bool no_progress = false;
+  JsBenchFlags js;  // --js and its flags (cmd_bench_js.cc)
 };
 
 struct Subscriber {
@@ -262,6 +264,11 @@ int run_bench(const GlobalFlags& g, const BenchFlags& f) {
   if (f.pubs == 0 && f.subs == 0) {
     return print_error("nothing to do: give --pub and/or --sub");
   }
+  if (f.js.js) {
+    if (f.request || f.reply)
+      return print_error("--js cannot be combined with --request or --reply");
+    return run_js_bench(g, {f.subject, f.pubs, f.subs, f.msgs, f.size, f.no_progress}, f.js);
+  }
   return f.request || f.reply ? run_request_reply(g, f) : run_pub_sub(g, f);
 }
 
@@ -274,7 +281,9 @@ void add_bench_command(CLI::App& app, GlobalFlags& g) {
       "Examples:\n"
       "  nats bench foo --pub 1 --sub 1 --msgs 1000000 --size 16\n"
       "  nats bench svc --pub 1 --sub 1 --request --reply --msgs 10000\n"
-      "  nats bench svc --sub 2 --reply      (responders only, for a --request run elsewhere)");
+      "  nats bench svc --sub 2 --reply      (responders only, for a --request run elsewhere)\n"
+      "  nats bench js.bench --js --pub 1 --sub 1 --msgs 100000 --purge   (JetStream)\n"
+      "  nats bench js.bench --js --pub 0 --sub 2 --pull   (consume what is in the stream)");
   cmd->add_option("subject", f->subject, "Subject to use for the benchmark")->required();
   cmd->add_option("--pub", f->pubs, "Number of concurrent publishers")->capture_default_str();
   cmd->add_option("--sub", f->subs, "Number of concurrent subscribers")->capture_default_str();
@@ -286,6 +295,7 @@ void add_bench_command(CLI::App& app, GlobalFlags& g) {
   cmd->add_flag("--no-progress", f->no_progress,
                 "Disable the progress bar (drawn on stderr, when it is a terminal, for runs "
                 "longer than a second)");
+  add_js_bench_flags(cmd, f->js);
   cmd->callback([&g, f] { g.exit_code = run_bench(g, *f); });
 }
 
