@@ -19,5 +19,7 @@ void add_micro_command(CLI::App& app, GlobalFlags& g);
 void add_account_command(CLI::App& app, GlobalFlags& g);
 void add_context_command(CLI::App& app, GlobalFlags& g);
 void add_events_command(CLI::App& app, GlobalFlags& g);
+void add_kv_command(CLI::App& app, GlobalFlags& g);
+void add_object_command(CLI::App& app, GlobalFlags& g);
 
 }  // namespace nats::cli
