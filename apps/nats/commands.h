@@ -21,5 +21,7 @@ void add_context_command(CLI::App& app, GlobalFlags& g);
 void add_events_command(CLI::App& app, GlobalFlags& g);
 void add_stream_command(CLI::App& app, GlobalFlags& g);
 void add_consumer_command(CLI::App& app, GlobalFlags& g);
+void add_kv_command(CLI::App& app, GlobalFlags& g);
+void add_object_command(CLI::App& app, GlobalFlags& g);
 
 }  // namespace nats::cli

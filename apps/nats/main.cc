@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   nats::cli::add_events_command(app, g);
   nats::cli::add_stream_command(app, g);
   nats::cli::add_consumer_command(app, g);
+  nats::cli::add_kv_command(app, g);
+  nats::cli::add_object_command(app, g);
 
   std::vector<std::string> args;
   const std::string verb = verb_from_program_name(argc > 0 ? argv[0] : "nats");

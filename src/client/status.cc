@@ -60,6 +60,18 @@ std::string_view errc_name(Errc code) {
       return "consumer_deleted";
     case Errc::kTooManyPending:
       return "too_many_pending";
+    case Errc::kBucketNotFound:
+      return "bucket_not_found";
+    case Errc::kKeyNotFound:
+      return "key_not_found";
+    case Errc::kKeyExists:
+      return "key_exists";
+    case Errc::kRevisionMismatch:
+      return "revision_mismatch";
+    case Errc::kObjectNotFound:
+      return "object_not_found";
+    case Errc::kDigestMismatch:
+      return "digest_mismatch";
   }
   return "?";
 }

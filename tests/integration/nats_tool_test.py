@@ -678,5 +678,143 @@ class BenchProgress(ToolTest):
         self.assertNotIn("Publishing", err)  # too short to show
 
 
+@unittest.skipUnless(os.path.exists(REF), "no reference nats-server")
+class KeyValueAndObjects(unittest.TestCase):
+    """`nats kv` and `nats object` against nats-server -js (natsd has no JetStream yet)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.store = tempfile.TemporaryDirectory()
+        cls.server = Server(REF, "-js", "-sd", cls.store.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.store.cleanup()
+
+    def nats(self, *args, stdin=None):
+        return subprocess.run([TOOL, *args], capture_output=True, text=stdin is None or
+                              isinstance(stdin, str), timeout=TIMEOUT, input=stdin,
+                              env=tool_env(self.server))
+
+    def ok(self, *args, stdin=None):
+        out = self.nats(*args, stdin=stdin)
+        self.assertEqual(out.returncode, 0, f"{args}: {out.stderr}")
+        return out.stdout
+
+    def test_kv_verbs(self):
+        self.assertIn("Information for Key-Value Store Bucket cfg",
+                      self.ok("kv", "add", "cfg", "--history", "5", "--storage", "memory"))
+        self.assertEqual(self.ok("kv", "put", "cfg", "color", "blue"), "blue\n")
+        self.assertEqual(self.ok("kv", "put", "cfg", "color", stdin="green"), "green\n")
+        got = self.ok("kv", "get", "cfg", "color")
+        self.assertRegex(got, r"^cfg > color revision: 2 created @ \d{4}-\d\d-\d\d ")
+        self.assertIn("\ngreen\n", got)
+        self.assertEqual(self.ok("kv", "get", "cfg", "color", "--raw"), "green")
+        self.assertEqual(self.ok("kv", "get", "cfg", "color", "--revision", "1", "--raw"), "blue")
+
+        exists = self.nats("kv", "create", "cfg", "color", "red")
+        self.assertEqual(exists.returncode, 1)
+        self.assertIn("key exists", exists.stderr)
+        self.assertEqual(self.ok("kv", "create", "cfg", "size", "L"), "L\n")
+        wrong = self.nats("kv", "update", "cfg", "color", "red", "1")
+        self.assertEqual(wrong.returncode, 1)
+        self.assertIn("wrong last sequence", wrong.stderr)
+        self.ok("kv", "update", "cfg", "color", "red", "2")
+
+        self.assertEqual(self.ok("kv", "keys", "cfg"), "color\nsize\n")
+        self.assertEqual(self.ok("kv", "ls", "cfg"), "color\nsize\n")
+        self.assertIn("cfg", self.ok("kv", "ls", "--names").split())
+        self.assertIn("Key-Value Buckets", self.ok("kv", "ls"))
+
+        # Deleting needs --force without a terminal.
+        self.assertEqual(self.nats("kv", "del", "cfg", "size").returncode, 1)
+        self.ok("kv", "del", "cfg", "size", "-f")
+        self.assertIn("key not found", self.nats("kv", "get", "cfg", "size").stderr)
+        hist = self.ok("kv", "history", "cfg", "size")
+        self.assertRegex(hist, r"│ size +│ \d+ +│ PUT")
+        self.assertRegex(hist, r"│ size +│ \d+ +│ DEL")
+        self.ok("kv", "purge", "cfg", "color", "-f")
+        self.assertRegex(self.ok("kv", "history", "cfg", "color"), r"PURGE")
+        self.assertEqual(self.ok("kv", "keys", "cfg"), "No keys found in bucket\n")
+
+        self.ok("kv", "put", "cfg", "a", "1")
+        watch = subprocess.Popen([TOOL, "kv", "watch", "cfg", "--count", "2"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=tool_env(self.server))
+        first = watch.stdout.readline()  # the initial values: only `a` and the markers
+        self.ok("kv", "put", "cfg", "b", "2")
+        out, err = watch.communicate(timeout=TIMEOUT)
+        lines = [first] + out.splitlines(keepends=True)
+        self.assertRegex(lines[0], r"^\[.*\] (PUT cfg > a: 1|DEL cfg > size|PURGE cfg > color)")
+        self.assertEqual(watch.returncode, 0, err)
+
+        status = self.ok("kv", "status", "cfg")
+        self.assertIn("History Kept: 5", status)
+        self.assertIn("Backing Store Kind: JetStream", status)
+        self.assertIn("JetStream Stream: KV_cfg", status)
+        self.assertEqual(json.loads(self.ok("kv", "info", "cfg", "--json"))["history"], 5)
+
+        self.assertEqual(self.nats("kv", "rm", "cfg").returncode, 1)  # needs --force
+        self.ok("kv", "rm", "cfg", "-f")
+        self.assertIn("bucket not found", self.nats("kv", "status", "cfg").stderr)
+
+    def test_object_verbs(self):
+        self.assertIn("Information for Object Store Bucket files", self.ok("object", "add", "files"))
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "data.bin"
+            data = os.urandom(1024 * 1024 + 7)
+            src.write_bytes(data)
+            put = self.ok("object", "put", "files", str(src))
+            self.assertIn("Object information for files > data.bin", put)
+            self.assertIn("Chunks: 9", put)
+            self.assertIn("Size: 1.0 MiB", put)
+            import hashlib
+            self.assertIn("Digest: SHA-256 " + hashlib.sha256(data).hexdigest(), put)
+
+            out = Path(tmp) / "copy.bin"
+            got = self.ok("object", "get", "files", "data.bin", "-O", str(out))
+            self.assertIn(f"Wrote: 1.0 MiB to {out}", got)
+            self.assertEqual(out.read_bytes(), data)
+            self.assertEqual(self.nats("object", "get", "files", "data.bin", "-O",
+                                       str(out)).returncode, 1)  # exists: needs --force
+
+            # From stdin: --name is needed; 0 bytes is fine.
+            self.assertEqual(self.nats("object", "put", "files", stdin=b"").returncode, 1)
+            self.ok("object", "put", "files", "--name", "empty", stdin=b"")
+            self.ok("object", "put", "files", "--name", "hello.txt", stdin=b"hello")
+            self.assertEqual(self.ok("object", "get", "files", "hello.txt", "-O", "-"), "hello")
+
+        listing = self.ok("object", "ls", "files")
+        self.assertIn("Bucket Contents", listing)
+        for name in ("data.bin", "empty", "hello.txt"):
+            self.assertIn(name, listing)
+        self.assertEqual(self.ok("object", "ls", "files", "-n"), "data.bin\nempty\nhello.txt\n")
+        info = json.loads(self.ok("object", "info", "files", "hello.txt", "--json"))
+        self.assertEqual(info["size"], 5)
+        self.assertTrue(info["digest"].startswith("SHA-256="))
+        self.assertIn("Backing Store Kind: JetStream", self.ok("object", "status", "files"))
+
+        self.assertEqual(self.ok("object", "rm", "files", "hello.txt", "-f"),
+                         "Removed files > hello.txt\n")
+        self.assertIn("object not found", self.nats("object", "info", "files", "hello.txt").stderr)
+        self.assertIn("files", self.ok("object", "ls", "-n").split())
+        self.ok("object", "del", "files", "-f")
+        self.assertEqual(self.ok("object", "ls", "-n"), "")
+
+    def test_without_jetstream(self):
+        srv = Server(NATSD)
+        try:
+            out = subprocess.run([TOOL, "kv", "ls"], capture_output=True, text=True,
+                                 timeout=TIMEOUT, env=tool_env(srv))
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("jetstream not enabled", out.stderr)
+            out = subprocess.run([TOOL, "object", "ls"], capture_output=True, text=True,
+                                 timeout=TIMEOUT, env=tool_env(srv))
+            self.assertIn("jetstream not enabled", out.stderr)
+        finally:
+            srv.stop()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -40,6 +40,13 @@ enum class Errc {
   kNoMessages,           // a pull request found nothing to deliver (fetch_no_wait)
   kConsumerDeleted,      // the consumer went away while messages were being pulled
   kTooManyPending,       // async publishes in flight reached their limit
+  // Key-value and object stores (nats/kv.h, nats/object_store.h).
+  kBucketNotFound,    // no KV_<bucket> / OBJ_<bucket> stream
+  kKeyNotFound,       // no such key, or its last entry is a delete or purge marker
+  kKeyExists,         // create() of a key that has a value (err_code 10071 kept)
+  kRevisionMismatch,  // update() with a revision that is not the key's last (err_code kept)
+  kObjectNotFound,    // no such object, or it was deleted
+  kDigestMismatch,    // an object's chunks do not add up to its size and SHA-256 digest
 };
 
 // "timeout", "no_responders", ...
