@@ -8,6 +8,8 @@
 
 #include "bench_stats.h"
 #include "commands.h"
+#include "js_common.h"
+#include "js_format.h"
 #include "nats/kv.h"
 #include "output.h"
 #include "store_cli.h"
@@ -55,16 +57,14 @@ struct KvFlags {
 };
 
 // Connection, JetStream and bucket for a verb; prints the error and leaves `kv` empty on failure.
-struct Session {
-  std::unique_ptr<client::Connection> nc;
-  std::unique_ptr<JetStream> js;
+struct Session : JsSession {
   std::optional<KeyValue> kv;
 };
 
 bool open_js(const GlobalFlags& g, Session& s) {
-  s.nc = connect(g);
-  if (!s.nc) return false;
-  s.js = std::make_unique<JetStream>(*s.nc, client::JetStreamOptions{.timeout = g.timeout_ms()});
+  auto base = connect_jetstream(g);
+  if (!base) return false;
+  static_cast<JsSession&>(s) = std::move(*base);
   return true;
 }
 
@@ -164,12 +164,12 @@ int run_add(const GlobalFlags& g, const KvFlags& f) {
     cfg.ttl = *d;
   }
   if (!f.max_value_size.empty()) {
-    auto n = parse_size(f.max_value_size);
+    auto n = parse_byte_size(f.max_value_size);
     if (!n) return print_error("invalid --max-value-size: " + f.max_value_size);
     cfg.max_value_size = static_cast<int32_t>(*n);
   }
   if (!f.max_bucket_size.empty()) {
-    auto n = parse_size(f.max_bucket_size);
+    auto n = parse_byte_size(f.max_bucket_size);
     if (!n) return print_error("invalid --max-bucket-size: " + f.max_bucket_size);
     cfg.max_bytes = *n;
   }

@@ -12,6 +12,8 @@
 
 #include "bench_stats.h"
 #include "commands.h"
+#include "js_common.h"
+#include "js_format.h"
 #include "nats/kv.h"
 #include "nats/object_store.h"
 #include "output.h"
@@ -44,16 +46,14 @@ struct ObjFlags {
   int replicas = 1;
 };
 
-struct Session {
-  std::unique_ptr<client::Connection> nc;
-  std::unique_ptr<JetStream> js;
+struct Session : JsSession {
   std::optional<ObjectStore> obs;
 };
 
 bool open_js(const GlobalFlags& g, Session& s) {
-  s.nc = connect(g);
-  if (!s.nc) return false;
-  s.js = std::make_unique<JetStream>(*s.nc, client::JetStreamOptions{.timeout = g.timeout_ms()});
+  auto base = connect_jetstream(g);
+  if (!base) return false;
+  static_cast<JsSession&>(s) = std::move(*base);
   return true;
 }
 
@@ -170,7 +170,7 @@ int run_add(const GlobalFlags& g, const ObjFlags& f) {
     cfg.ttl = *d;
   }
   if (!f.max_bucket_size.empty()) {
-    auto n = parse_size(f.max_bucket_size);
+    auto n = parse_byte_size(f.max_bucket_size);
     if (!n) return print_error("invalid --max-bucket-size: " + f.max_bucket_size);
     cfg.max_bytes = *n;
   }

@@ -28,49 +28,10 @@ std::string store_time(std::string_view rfc3339) {
   return store_time(std::chrono::system_clock::from_time_t(timegm(&tm)));
 }
 
-std::optional<int64_t> parse_size(std::string_view text) {
-  if (text == "-1") return -1;
-  size_t i = 0;
-  int64_t n = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    n = n * 10 + (text[i++] - '0');
-  }
-  if (i == 0) return std::nullopt;
-  while (i < text.size() && text[i] == ' ') ++i;
-  std::string unit;
-  for (; i < text.size(); ++i) unit += static_cast<char>(std::toupper(text[i]));
-  if (unit.empty() || unit == "B") return n;
-  const bool binary = unit.size() == 3 && unit[1] == 'I' && unit[2] == 'B';
-  if (!(unit.size() == 1 || (unit.size() == 2 && unit[1] == 'B') || binary)) return std::nullopt;
-  const int64_t base = binary || unit.size() == 1 ? 1024 : 1000;
-  int64_t mult = 1;
-  switch (unit[0]) {
-    case 'T':
-      mult *= base;
-      [[fallthrough]];
-    case 'G':
-      mult *= base;
-      [[fallthrough]];
-    case 'M':
-      mult *= base;
-      [[fallthrough]];
-    case 'K':
-      mult *= base;
-      break;
-    default:
-      return std::nullopt;
-  }
-  return n * mult;
-}
-
 std::optional<client::StorageType> parse_storage(std::string_view text) {
   if (text == "file" || text == "f") return client::StorageType::kFile;
   if (text == "memory" || text == "m") return client::StorageType::kMemory;
   return std::nullopt;
-}
-
-std::string storage_name(client::StorageType s) {
-  return s == client::StorageType::kMemory ? "Memory" : "File";
 }
 
 std::string read_stdin() {

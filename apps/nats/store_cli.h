@@ -1,6 +1,6 @@
 #pragma once
-// What `nats kv` and `nats object` share: natscli's time format, sizes given as "1MB"/"512KiB",
-// the storage flag, reading a value from stdin, and the "really?" confirmation.
+// What `nats kv` and `nats object` share (beyond js_common.h and js_format.h): natscli's time
+// format, the storage flag, reading a value from stdin, and the "really?" confirmation.
 
 #include <chrono>
 #include <cstdint>
@@ -15,11 +15,8 @@ namespace nats::cli {
 // "2006-01-02 15:04:05" in local time, as natscli prints times in tables and headings.
 std::string store_time(std::chrono::system_clock::time_point t);
 std::string store_time(std::string_view rfc3339);
-// "1024", "1KB", "1 MiB", "2G": bytes; nullopt when it does not parse. -1 stays -1.
-std::optional<int64_t> parse_size(std::string_view text);
 // "file"/"f" or "memory"/"m".
 std::optional<client::StorageType> parse_storage(std::string_view text);
-std::string storage_name(client::StorageType s);
 // Everything on stdin (a value piped into `kv put`).
 std::string read_stdin();
 bool stdin_is_terminal();
