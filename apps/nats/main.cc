@@ -27,7 +27,8 @@ std::string verb_from_program_name(std::string_view argv0) {
 int main(int argc, char** argv) {
   CLI::App app{
       "NATS utility: publish, subscribe, request, reply, benchmark, inspect servers, services "
-      "and accounts, manage contexts and watch events",
+      "and accounts, manage JetStream streams, consumers, key-value and object stores, manage "
+      "contexts and watch events",
       "nats"};
   app.require_subcommand(1);
   app.fallthrough();  // connection flags may come before or after the verb
