@@ -958,7 +958,7 @@ void ClientConnection::deliver(Subscription* sub, const proto::PubArgs& a, std::
     const uint64_t max_pending = uint64_t(server_.opts().max_pending);
     if (queued > max_pending) {
       requested_close_ = ClosedState::kSlowConsumerPendingBytes;
-    } else if (queued > max_pending / 4 * 3) {
+    } else if (queued > max_pending / 4 * 3 && !server_.opts().no_fast_producer_stall) {
       if (!stall_gate_) {
         stall_gate_ = std::make_shared<StallGate>();
         stall_gate_up_.store(true, std::memory_order_relaxed);

@@ -182,6 +182,8 @@ class Applier final : public config_detail::Context {
       get_int(e, opts_.max_payload);
     } else if (k == "max_pending") {
       get_int(e, opts_.max_pending);
+    } else if (k == "no_fast_producer_stall") {
+      get_bool(e, opts_.no_fast_producer_stall);
     } else if (k == "max_connections" || k == "max_conn") {
       get_int(e, opts_.max_connections);
     } else if (k == "max_subscriptions" || k == "max_subs") {
@@ -247,7 +249,7 @@ class Applier final : public config_detail::Context {
                k == "disable_sublist_cache" || k == "no_sublist_cache" ||
                k == "no_header_support" || k == "write_timeout" || k == "trace_headers" ||
                k == "connect_error_reports" || k == "reconnect_error_reports" ||
-               k == "default_sentinel" || k == "no_fast_producer_stall") {
+               k == "default_sentinel") {
       not_supported(e, "this option is");
     } else {
       unknown(e);

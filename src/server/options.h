@@ -75,6 +75,9 @@ struct Options {
   int32_t max_control_line = kDefaultMaxControlLine;
   int32_t max_payload = kDefaultMaxPayload;
   int64_t max_pending = kDefaultMaxPending;
+  // true: a consumer behind on its output never pauses its producers (nats-server 2.11's
+  // no_fast_producer_stall); messages for it are dropped by closing it as a slow consumer.
+  bool no_fast_producer_stall = false;
   int max_closed_clients = kDefaultMaxClosedClients;
 
   // Timers.

@@ -117,6 +117,8 @@ ReloadPlan plan_reload(const Options& now, const Options& next) {
   note(plan, limits, "max_control_line", now.max_control_line, next.max_control_line);
   note(plan, limits, "max_payload", now.max_payload, next.max_payload);
   note(plan, limits, "max_pending", now.max_pending, next.max_pending);
+  note(plan, limits, "no_fast_producer_stall", now.no_fast_producer_stall,
+       next.no_fast_producer_stall);
   note(plan, limits, "max_traced_msg_len", now.max_traced_msg_len, next.max_traced_msg_len);
   note(plan, limits, "ping_interval", now.ping_interval, next.ping_interval);
   note(plan, limits, "ping_max", now.max_pings_out, next.max_pings_out);
@@ -166,6 +168,7 @@ void copy_reloadable(Options& to, const Options& from) {
   to.max_control_line = from.max_control_line;
   to.max_payload = from.max_payload;
   to.max_pending = from.max_pending;
+  to.no_fast_producer_stall = from.no_fast_producer_stall;
   to.max_traced_msg_len = from.max_traced_msg_len;
   to.ping_interval = from.ping_interval;
   to.max_pings_out = from.max_pings_out;

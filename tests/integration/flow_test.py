@@ -58,8 +58,8 @@ class FastProducerStall(unittest.TestCase):
         self.dir = tempfile.TemporaryDirectory()
         self.addCleanup(self.dir.cleanup)
 
-    def start(self, binary):
-        srv = ServerProcess(binary, self.dir.name, f"max_pending: {MAX_PENDING}\n")
+    def start(self, binary, extra_conf=""):
+        srv = ServerProcess(binary, self.dir.name, f"max_pending: {MAX_PENDING}\n{extra_conf}")
         self.addCleanup(srv.stop)
         return srv
 
@@ -71,35 +71,47 @@ class FastProducerStall(unittest.TestCase):
         sub.recv(64)  # PONG
         return sub
 
+    def read_paced(self, srv):
+        """A subscriber reading at 12 MB/s while a producer bursts 40 MB; returns the bytes it
+        got and the first -ERR it saw."""
+        rate = 12 * 1024 * 1024  # bytes/s: about a third of the burst's speed here
+        sub = self.subscriber(srv.port)
+        producer = connect(srv.port)
+        t = threading.Thread(target=publish_burst, args=(producer,))
+        t.start()
+        received, start, error = 0, time.monotonic(), b""
+        while received < COUNT * MSG_BYTES:
+            data = sub.recv(65536)
+            if not data:
+                break
+            if b"-ERR" in data and not error:
+                error = data[data.find(b"-ERR"):][:80]
+            received += len(data)
+            due = start + received / rate
+            if due > time.monotonic():
+                time.sleep(due - time.monotonic())
+        t.join(30)
+        sub.close()
+        producer.close()
+        return received, error
+
+    def test_without_the_stall_the_slow_reader_is_closed(self):
+        # no_fast_producer_stall arrived in nats-server 2.11: natsd only.
+        srv = self.start(NATSD, "no_fast_producer_stall: true\n")
+        received, _ = self.read_paced(srv)
+        self.assertLess(received, COUNT * MSG_BYTES)
+        self.assertIn("Slow Consumer", srv.log.read_text())
+
     def test_slow_reader_slows_the_producer_and_gets_everything(self):
-        rate = 12 * 1024 * 1024  # bytes/s the subscriber reads: a third of a 40 MB burst's speed
         for name, binary in SERVERS:
             with self.subTest(server=name):
                 srv = self.start(binary)
-                sub = self.subscriber(srv.port)
-                producer = connect(srv.port)
-                t = threading.Thread(target=publish_burst, args=(producer,))
-                t.start()
-                received, start, error = 0, time.monotonic(), b""
-                while received < COUNT * MSG_BYTES:
-                    data = sub.recv(65536)
-                    if not data:
-                        break
-                    if b"-ERR" in data:
-                        error = data[data.find(b"-ERR"):][:80]
-                    received += len(data)
-                    due = start + received / rate
-                    if due > time.monotonic():
-                        time.sleep(due - time.monotonic())
-                t.join(30)
+                received, error = self.read_paced(srv)
                 self.assertEqual(error, b"")
                 # A server PING may ride along: at least every message's bytes arrived.
                 self.assertGreaterEqual(received, COUNT * MSG_BYTES,
                                  f"{received // MSG_BYTES} of {COUNT} messages, then closed")
-                log = srv.log.read_text()
-                self.assertNotIn("Slow Consumer", log)
-                sub.close()
-                producer.close()
+                self.assertNotIn("Slow Consumer", srv.log.read_text())
 
     def test_reader_that_stops_is_still_closed_as_slow_consumer(self):
         for name, binary in SERVERS:
