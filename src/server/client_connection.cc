@@ -343,7 +343,7 @@ void ClientConnection::poll_stall() {
 void ClientConnection::maybe_open_stall_gate(bool closing) {
   if (!stall_gate_up_.load(std::memory_order_relaxed)) return;
   if (!closing && out_bytes_queued_.load(std::memory_order_relaxed) >
-                      uint64_t(server_.opts().max_pending) / 4 * 3) {
+                      uint64_t(server_.opts().max_pending) / 4) {
     return;
   }
   std::shared_ptr<StallGate> gate;
