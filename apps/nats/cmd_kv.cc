@@ -56,27 +56,11 @@ struct KvFlags {
   int count = 0;
 };
 
-// Connection, JetStream and bucket for a verb; prints the error and leaves `kv` empty on failure.
-struct Session : JsSession {
-  std::optional<KeyValue> kv;
-};
-
-bool open_js(const GlobalFlags& g, Session& s) {
-  auto base = connect_jetstream(g);
-  if (!base) return false;
-  static_cast<JsSession&>(s) = std::move(*base);
-  return true;
-}
+using Session = StoreSession<KeyValue>;
 
 bool open_bucket(const GlobalFlags& g, const std::string& bucket, Session& s) {
-  if (!open_js(g, s)) return false;
-  auto kv = client::key_value(*s.js, bucket);
-  if (!kv) {
-    print_error(kv.status());
-    return false;
-  }
-  s.kv.emplace(std::move(*kv));
-  return true;
+  return open_bucket(g, bucket, s,
+                     [](JetStream& js, const std::string& b) { return client::key_value(js, b); });
 }
 
 // natscli shows values that are not printable as base64.
@@ -181,7 +165,7 @@ int run_add(const GlobalFlags& g, const KvFlags& f) {
         client::KvRePublish{f.republish_source, f.republish_destination, f.republish_headers};
   }
   Session s;
-  if (!open_js(g, s)) return 1;
+  if (!open_session(g, s)) return 1;
   auto kv = client::create_key_value(*s.js, cfg);
   if (!kv) return print_error(kv.status());
   return show_status(*kv, f.json);
@@ -191,9 +175,9 @@ int run_put(const GlobalFlags& g, const KvFlags& f, int mode) {  // 0 put, 1 cre
   Session s;
   if (!open_bucket(g, f.bucket, s)) return 1;
   const std::string value = mode == 2 ? f.value : value_arg(f);
-  client::Result<uint64_t> r = mode == 0   ? s.kv->put(f.key, value)
-                               : mode == 1 ? s.kv->create(f.key, value)
-                                           : s.kv->update(f.key, value, f.revision);
+  client::Result<uint64_t> r = mode == 0   ? s.store->put(f.key, value)
+                               : mode == 1 ? s.store->create(f.key, value)
+                                           : s.store->update(f.key, value, f.revision);
   if (!r) return print_error(r.status());
   fmt::print("{}\n", value);
   return 0;
@@ -202,7 +186,7 @@ int run_put(const GlobalFlags& g, const KvFlags& f, int mode) {  // 0 put, 1 cre
 int run_get(const GlobalFlags& g, const KvFlags& f) {
   Session s;
   if (!open_bucket(g, f.bucket, s)) return 1;
-  auto e = f.revision > 0 ? s.kv->get_revision(f.key, f.revision) : s.kv->get(f.key);
+  auto e = f.revision > 0 ? s.store->get_revision(f.key, f.revision) : s.store->get(f.key);
   if (!e) return print_error(e.status());
   if (f.raw) {
     fwrite(e->value.data(), 1, e->value.size(), stdout);
@@ -228,7 +212,7 @@ int run_del(const GlobalFlags& g, const KvFlags& f, bool purge) {
       return print_error("deleting a bucket needs confirmation: use --force");
     }
     Session s;
-    if (!open_js(g, s)) return 1;
+    if (!open_session(g, s)) return 1;
     if (auto st = client::delete_key_value(*s.js, f.bucket); !st) return print_error(st);
     return 0;
   }
@@ -237,7 +221,7 @@ int run_del(const GlobalFlags& g, const KvFlags& f, bool purge) {
   if (!confirm(q, f.force)) return print_error("this needs confirmation: use --force");
   Session s;
   if (!open_bucket(g, f.bucket, s)) return 1;
-  const client::Status st = purge ? s.kv->purge(f.key) : s.kv->remove(f.key);
+  const client::Status st = purge ? s.store->purge(f.key) : s.store->remove(f.key);
   if (!st) return print_error(st);
   return 0;
 }
@@ -245,7 +229,7 @@ int run_del(const GlobalFlags& g, const KvFlags& f, bool purge) {
 int run_keys(const GlobalFlags& g, const KvFlags& f) {
   Session s;
   if (!open_bucket(g, f.bucket, s)) return 1;
-  auto keys = s.kv->keys();
+  auto keys = s.store->keys();
   if (!keys) return print_error(keys.status());
   if (f.json) {
     fmt::print("{}\n", json(*keys).dump(2));
@@ -262,7 +246,7 @@ int run_keys(const GlobalFlags& g, const KvFlags& f) {
   Table t(fmt::format("Contents for bucket '{}'", f.bucket));
   t.add_headers({"Key", "Created", "Delta", "Revision"});
   for (const auto& k : *keys) {
-    auto e = s.kv->get(k);
+    auto e = s.store->get(k);
     if (!e) continue;  // deleted meanwhile
     t.add_row({k, store_time(e->created), std::to_string(e->delta), std::to_string(e->revision)});
   }
@@ -273,7 +257,7 @@ int run_keys(const GlobalFlags& g, const KvFlags& f) {
 int run_ls(const GlobalFlags& g, const KvFlags& f) {
   if (!f.bucket.empty()) return run_keys(g, f);
   Session s;
-  if (!open_js(g, s)) return 1;
+  if (!open_session(g, s)) return 1;
   if (f.names) {
     auto names = client::key_value_bucket_names(*s.js);
     if (!names) return print_error(names.status());
@@ -305,7 +289,7 @@ int run_ls(const GlobalFlags& g, const KvFlags& f) {
 int run_history(const GlobalFlags& g, const KvFlags& f) {
   Session s;
   if (!open_bucket(g, f.bucket, s)) return 1;
-  auto h = s.kv->history(f.key);
+  auto h = s.store->history(f.key);
   if (!h) return print_error(h.status());
   if (f.json) {
     json out = json::array();
@@ -338,7 +322,7 @@ int run_watch(const GlobalFlags& g, const KvFlags& f) {
   o.include_history = f.include_history;
   o.ignore_deletes = f.no_deletes;
   o.updates_only = f.updates_only;
-  auto w = s.kv->watch(f.key.empty() ? ">" : f.key, o);
+  auto w = s.store->watch(f.key.empty() ? ">" : f.key, o);
   if (!w) return print_error(w.status());
   install_interrupt_handler();
   int seen = 0;
@@ -366,7 +350,7 @@ int run_watch(const GlobalFlags& g, const KvFlags& f) {
 int run_info(const GlobalFlags& g, const KvFlags& f) {
   Session s;
   if (!open_bucket(g, f.bucket, s)) return 1;
-  return show_status(*s.kv, f.json);
+  return show_status(*s.store, f.json);
 }
 
 }  // namespace

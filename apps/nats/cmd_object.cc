@@ -46,26 +46,12 @@ struct ObjFlags {
   int replicas = 1;
 };
 
-struct Session : JsSession {
-  std::optional<ObjectStore> obs;
-};
-
-bool open_js(const GlobalFlags& g, Session& s) {
-  auto base = connect_jetstream(g);
-  if (!base) return false;
-  static_cast<JsSession&>(s) = std::move(*base);
-  return true;
-}
+using Session = StoreSession<ObjectStore>;
 
 bool open_store(const GlobalFlags& g, const std::string& bucket, Session& s) {
-  if (!open_js(g, s)) return false;
-  auto obs = client::object_store(*s.js, bucket);
-  if (!obs) {
-    print_error(obs.status());
-    return false;
-  }
-  s.obs.emplace(std::move(*obs));
-  return true;
+  return open_bucket(g, bucket, s, [](JetStream& js, const std::string& b) {
+    return client::object_store(js, b);
+  });
 }
 
 // "SHA-256 <hex>", as natscli shows a digest.
@@ -178,7 +164,7 @@ int run_add(const GlobalFlags& g, const ObjFlags& f) {
   if (!storage) return print_error("invalid --storage: " + f.storage);
   cfg.storage = *storage;
   Session s;
-  if (!open_js(g, s)) return 1;
+  if (!open_session(g, s)) return 1;
   auto obs = client::create_object_store(*s.js, cfg);
   if (!obs) return print_error(obs.status());
   return show_status(*obs, f.json);
@@ -204,12 +190,12 @@ int run_put(const GlobalFlags& g, const ObjFlags& f) {
   }
   Session s;
   if (!open_store(g, f.bucket, s)) return 1;
-  if (auto existing = s.obs->info(name); existing) {
+  if (auto existing = s.store->info(name); existing) {
     if (!confirm(fmt::format("Replace existing file {} > {}", f.bucket, name), f.force)) {
       return print_error("the object exists: use --force to replace it");
     }
   }
-  auto info = f.file.empty() ? s.obs->put(meta, std::cin) : s.obs->put(meta, file);
+  auto info = f.file.empty() ? s.store->put(meta, std::cin) : s.store->put(meta, file);
   if (!info) return print_error(info.status());
   if (f.json) {
     fmt::print("{}\n", info_json(*info).dump(2));
@@ -224,7 +210,7 @@ int run_get(const GlobalFlags& g, const ObjFlags& f) {
   if (!open_store(g, f.bucket, s)) return 1;
   const auto start = std::chrono::steady_clock::now();
   if (f.output == "-") {
-    auto info = s.obs->get(f.file, std::cout);
+    auto info = s.store->get(f.file, std::cout);
     if (!info) return print_error(info.status());
     std::cout.flush();
     return 0;
@@ -242,7 +228,7 @@ int run_get(const GlobalFlags& g, const ObjFlags& f) {
   const std::string tmp = out_name + ".partial";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return print_error("cannot write " + tmp);
-  auto info = s.obs->get(f.file, out);
+  auto info = s.store->get(f.file, out);
   out.close();
   if (!info || !out) {
     std::remove(tmp.c_str());
@@ -260,7 +246,7 @@ int run_get(const GlobalFlags& g, const ObjFlags& f) {
 int run_ls(const GlobalFlags& g, const ObjFlags& f) {
   Session s;
   if (f.bucket.empty()) {
-    if (!open_js(g, s)) return 1;
+    if (!open_session(g, s)) return 1;
     auto names = client::object_store_names(*s.js);
     if (!names) return print_error(names.status());
     if (f.names || f.json) {
@@ -289,7 +275,7 @@ int run_ls(const GlobalFlags& g, const ObjFlags& f) {
     return 0;
   }
   if (!open_store(g, f.bucket, s)) return 1;
-  auto list = s.obs->list();
+  auto list = s.store->list();
   if (!list) return print_error(list.status());
   if (f.json) {
     json out = json::array();
@@ -315,8 +301,8 @@ int run_ls(const GlobalFlags& g, const ObjFlags& f) {
 int run_info(const GlobalFlags& g, const ObjFlags& f) {
   Session s;
   if (!open_store(g, f.bucket, s)) return 1;
-  if (f.file.empty()) return show_status(*s.obs, f.json);
-  auto info = s.obs->info(f.file);
+  if (f.file.empty()) return show_status(*s.store, f.json);
+  auto info = s.store->info(f.file);
   if (!info) return print_error(info.status());
   if (f.json) {
     fmt::print("{}\n", info_json(*info).dump(2));
@@ -332,7 +318,7 @@ int run_del(const GlobalFlags& g, const ObjFlags& f) {
     if (!confirm(fmt::format("Delete bucket {}?", f.bucket), f.force)) {
       return print_error("deleting a bucket needs confirmation: use --force");
     }
-    if (!open_js(g, s)) return 1;
+    if (!open_session(g, s)) return 1;
     if (auto st = client::delete_object_store(*s.js, f.bucket); !st) return print_error(st);
     return 0;
   }
@@ -340,7 +326,7 @@ int run_del(const GlobalFlags& g, const ObjFlags& f) {
     return print_error("this needs confirmation: use --force");
   }
   if (!open_store(g, f.bucket, s)) return 1;
-  if (auto st = s.obs->remove(f.file); !st) return print_error(st);
+  if (auto st = s.store->remove(f.file); !st) return print_error(st);
   fmt::print("Removed {} > {}\n", f.bucket, f.file);
   return 0;
 }
