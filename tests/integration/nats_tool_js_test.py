@@ -328,6 +328,58 @@ class BenchJs(JsToolTest):
         self.assertNotIn("BS", self.ok("stream", "ls", "--names").split())
 
 
+class ServerCheckJs(JsToolTest):
+    """nats server check stream / consumer: Nagios lines and exit codes 0, 1, 2."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = dict(os.environ, XDG_CONFIG_HOME=CONFIG_HOME.name, NATS_URL=cls.server.url)
+        for args in (["stream", "add", "CHK", "--subjects", "chk.*", "--storage", "memory"],
+                     ["pub", "chk.a", "m {{Count}}", "--count", "10"],
+                     ["pub", "chk.b", "m", "--count", "2"],
+                     ["consumer", "add", "CHK", "WORK", "--pull", "--ack", "explicit"]):
+            subprocess.run([TOOL, *args], check=True, capture_output=True, timeout=TIMEOUT,
+                           env=env)
+
+    def check(self, *args, code):
+        r = self.nats("server", "check", *args, check=code)
+        return r.stdout
+
+    def test_stream_message_and_subject_thresholds(self):
+        out = self.check("stream", "--stream", "CHK", code=0)
+        self.assertTrue(out.startswith("OK Stream"), out)
+        self.assertIn("Messages: 12", out)
+        self.assertIn("messages=12", out)  # perf data
+        self.assertTrue(self.check("stream", "--stream", "CHK", "--msgs-warn", "10",
+                                   code=1).startswith("WARNING"))
+        self.assertIn("Messages: 12 >= 11", self.check("stream", "--stream", "CHK",
+                                                       "--msgs-critical", "11", code=2))
+        # A critical below the warning asks for at least so many messages.
+        self.assertIn("Messages: 12 <= 20", self.check("stream", "--stream", "CHK",
+                                                       "--msgs-warn", "30", "--msgs-critical",
+                                                       "20", code=2))
+        self.assertIn("Subjects: 2", self.check("stream", "--stream", "CHK", "--subjects-warn",
+                                                "5", code=0))
+        out = self.check("stream", "--stream", "NOPE", code=2)
+        self.assertIn("stream NOPE", out)
+
+    def test_consumer_backlog_and_json(self):
+        out = self.check("consumer", "--stream", "CHK", "--consumer", "WORK", code=0)
+        self.assertTrue(out.startswith("OK Consumer"), out)
+        self.assertIn("Unprocessed Messages: 12", out)
+        out = self.check("consumer", "--stream", "CHK", "--consumer", "WORK",
+                         "--unprocessed-critical", "5", code=2)
+        self.assertIn("Unprocessed Messages: 12 >= 5", out)
+        # Nothing was ever delivered: a last-delivery bound is critical.
+        out = self.check("consumer", "--stream", "CHK", "--consumer", "WORK",
+                         "--last-delivery-critical", "1h", code=2)
+        self.assertIn("No Last Delivery", out)
+        doc = json.loads(self.check("--format", "json", "consumer", "--stream", "CHK",
+                                    "--consumer", "WORK", code=0))
+        self.assertEqual(doc["status"], "OK")
+
+
 class WithoutJetStream(JsToolTest):
     """natsd has no JetStream: every verb says so and exits 1."""
 
@@ -343,6 +395,10 @@ class WithoutJetStream(JsToolTest):
             r = self.nats(*args, check=1)
             self.assertIn("JetStream is not enabled on this server or account", r.stderr, args)
             self.assertTrue(r.stderr.startswith("nats: error: "), r.stderr)
+
+    def test_checks_are_critical(self):
+        r = self.nats("server", "check", "stream", "--stream", "X", check=2)
+        self.assertIn("JetStream is not enabled", r.stdout)
 
 
 if __name__ == "__main__":
