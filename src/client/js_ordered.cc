@@ -136,7 +136,9 @@ void OrderedState::on_msg(uint64_t gen, Message m) {
       handler(JsMessage(std::move(m), ctx.nc));
       lock.lock();
       in_handler = false;
-      cv.notify_all();
+      // Only stop() waits for a handler to return; waking the helper thread for every
+      // message would cost a futex call and a context switch each.
+      if (stopped) cv.notify_all();
       return;
     }
   }
@@ -147,8 +149,7 @@ void OrderedState::on_msg(uint64_t gen, Message m) {
 void OrderedState::run_watchdog() {
   std::unique_lock lock(mu);
   while (!stopped) {
-    cv.wait_for(lock, opts.idle_heartbeat);
-    if (stopped) break;
+    if (cv.wait_for(lock, opts.idle_heartbeat, [&] { return stopped; })) break;
     if (Clock::now() - last_seen <= 2 * opts.idle_heartbeat) continue;
     Status s = reset_locked();
     if (!s) {

@@ -78,21 +78,16 @@ void AsyncPubState::on_ack(const Message& m) {
   std::string_view token = m.subject().substr(std::min(prefix.size(), m.subject().size()));
   uint64_t id = 0;
   if (std::from_chars(token.data(), token.data() + token.size(), id).ec != std::errc()) return;
-  std::shared_ptr<PubAckWaiter> w;
+  Result<PubAck> r = ack_from_reply(m);  // parsed outside the lock
+  const bool failed = !r;
   {
     std::lock_guard lock(mu);
     auto it = pending.find(id);
     if (it == pending.end()) return;  // a duplicate, or the context went away
-    w = it->second;
-  }
-  Result<PubAck> r = ack_from_reply(m);
-  const bool failed = !r;
-  // The future first, then the slot: once wait_for_completion() sees nothing pending, every
-  // future is complete and the error count final.
-  w->complete(std::move(r));
-  {
-    std::lock_guard lock(mu);
-    pending.erase(id);
+    // The future before the slot, in one critical section: once wait_for_completion() sees
+    // nothing pending, every future is complete and the error count final.
+    it->second->complete(std::move(r));
+    pending.erase(it);
     if (failed) ++errors;
   }
   space.notify_all();

@@ -203,7 +203,9 @@ void ConsumeState::on_msg(Message m) {
     handler(JsMessage(std::move(m), ctx.nc));
     lock.lock();
     in_handler = false;
-    cv.notify_all();
+    // Only stop() waits for a handler to return; waking the helper thread for every
+    // message would cost a futex call and a context switch each.
+    if (stopped) cv.notify_all();
   } else {
     switch (m.status()) {
       case kStatusHeartbeat:
@@ -233,8 +235,7 @@ void ConsumeState::on_msg(Message m) {
 void ConsumeState::run_timer() {
   std::unique_lock lock(mu);
   while (!stopped) {
-    cv.wait_for(lock, heartbeat);
-    if (stopped) break;
+    if (cv.wait_for(lock, heartbeat, [&] { return stopped; })) break;
     // Two heartbeats missed: the requests are gone (server restart, consumer moved, lost
     // connection). Ask afresh; what the old requests would still deliver is welcome too.
     if (Clock::now() - last_seen > 2 * heartbeat) {
