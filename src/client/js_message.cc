@@ -3,8 +3,8 @@
 
 #include "nats/js_message.h"
 
+#include <array>
 #include <charconv>
-#include <vector>
 
 #include "nats/connection.h"
 
@@ -21,28 +21,33 @@ bool parse_number(std::string_view s, T& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::vector<std::string_view> split_tokens(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
+constexpr size_t kMaxTokens = kV2Tokens + 1;
+
+// Splits an ack subject into `out` without allocating (this runs for every JetStream message)
+// and returns how many tokens it has; only the first kMaxTokens are kept, later ones are
+// counted (newer servers may append some).
+size_t split_tokens(std::string_view s, std::array<std::string_view, kMaxTokens>& out) {
+  size_t n = 0, start = 0;
   while (true) {
-    size_t dot = s.find('.', start);
-    out.push_back(s.substr(start, dot - start));
-    if (dot == std::string_view::npos) break;
+    const size_t dot = s.find('.', start);
+    if (n < kMaxTokens) out[n] = s.substr(start, dot - start);
+    ++n;
+    if (dot == std::string_view::npos) return n;
     start = dot + 1;
   }
-  return out;
 }
 
 }  // namespace
 
 Result<JsMsgMetadata> parse_js_metadata(std::string_view reply) {
   auto bad = [] { return Status(Errc::kInvalidArgument, "nats: not a jetstream message"); };
-  const auto t = split_tokens(reply);
-  if (t.size() < kV1Tokens || t[0] != "$JS" || t[1] != "ACK") return bad();
-  if (t.size() != kV1Tokens && t.size() < kV2Tokens) return bad();
+  std::array<std::string_view, kMaxTokens> t;
+  const size_t count = split_tokens(reply, t);
+  if (count < kV1Tokens || t[0] != "$JS" || t[1] != "ACK") return bad();
+  if (count != kV1Tokens && count < kV2Tokens) return bad();
   JsMsgMetadata md;
   size_t i = 2;  // the stream's token
-  if (t.size() >= kV2Tokens) {
+  if (count >= kV2Tokens) {
     // "_" stands for "no domain".
     if (t[2] != "_") md.domain = std::string(t[2]);
     i = 4;  // t[3] is the account hash
